@@ -1,0 +1,134 @@
+/**
+ * Builds a `Provider` over `HttpClient` from a `Dialect`: the pure description of one wire format
+ * (how to encode a request, decode a response and a stream, which error codes differ). Everything
+ * transport-related lives here once: auth and extra headers, status checks, error bodies through the
+ * one classifier, transport failures, and abort on interruption (interrupting the effect or the
+ * stream cancels the HTTP request and closes its socket).
+ */
+import { Effect, Redacted, Stream } from "effect"
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import type { ChatRequest } from "./ChatRequest.ts"
+import type { ChatResponse } from "./ChatResponse.ts"
+import * as ErrorClassifier from "./ErrorClassifier.ts"
+import type { ProviderShape } from "./Provider.ts"
+import { type ProviderError, ServerError, StreamInterrupted } from "./ProviderError.ts"
+import type { StreamEvent } from "./StreamEvent.ts"
+
+/** What a dialect's encoder produces: where to send the request and its JSON body. */
+export interface Encoded {
+  /** Path relative to the host's base URL, with any query string. */
+  readonly path: string
+  readonly body: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** Facts a dialect's functions may need about the call. */
+export interface CallContext {
+  readonly provider: string
+  /** The upstream model the request names. */
+  readonly model: string
+}
+
+/** One wire format, as pure functions over the canonical model. */
+export interface Dialect {
+  readonly encode: (request: ChatRequest, stream: boolean, context: CallContext) => Effect.Effect<Encoded, ProviderError>
+  readonly decodeResponse: (body: unknown, context: CallContext) => Effect.Effect<ChatResponse, ProviderError>
+  readonly decodeStream: <R>(
+    bytes: Stream.Stream<Uint8Array, ProviderError, R>,
+    context: CallContext
+  ) => Stream.Stream<StreamEvent, ProviderError, R>
+  /** The headers that carry the API key (`Authorization: Bearer`, `x-api-key`, ...). */
+  readonly authHeaders: (apiKey: string) => Readonly<Record<string, string>>
+  readonly errorRules?: ErrorClassifier.Rules | undefined
+}
+
+export interface Options {
+  readonly name: string
+  readonly baseUrl: string
+  readonly apiKey?: Redacted.Redacted<string> | undefined
+  /** Extra headers sent with every request (organization, version, referer, ...). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly dialect: Dialect
+}
+
+const joinUrl = (base: string, path: string) => base.replace(/\/+$/, "") + "/" + path.replace(/^\/+/, "")
+
+const lowerCaseHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]))
+
+/** Builds the provider. Needs an `HttpClient`. */
+export const make = (options: Options): Effect.Effect<ProviderShape, never, HttpClient.HttpClient> =>
+  Effect.gen(function*() {
+    const client = yield* HttpClient.HttpClient
+    const { dialect, name } = options
+    const secret = options.apiKey === undefined ? undefined : Redacted.value(options.apiKey)
+    const secrets = secret === undefined ? [] : [secret]
+    const fixedHeaders = { ...options.headers, ...(secret === undefined ? {} : dialect.authHeaders(secret)) }
+
+    const transportError = (cause: { readonly message: string }): ProviderError =>
+      new ServerError({ provider: name, message: `${name}: request failed: ${cause.message}` })
+
+    /** Sends the request; a non-2xx status becomes a classified error with its body. */
+    const send = (request: ChatRequest, stream: boolean) =>
+      Effect.gen(function*() {
+        const context: CallContext = { provider: name, model: request.model }
+        const encoded = yield* dialect.encode(request, stream, context)
+        const httpRequest = HttpClientRequest.post(joinUrl(options.baseUrl, encoded.path)).pipe(
+          HttpClientRequest.setHeaders({ ...fixedHeaders, ...encoded.headers }),
+          HttpClientRequest.bodyJsonUnsafe(encoded.body)
+        )
+        const response = yield* client.execute(httpRequest).pipe(Effect.mapError(transportError))
+        if (response.status < 200 || response.status >= 300) {
+          const body = yield* response.text.pipe(Effect.orElseSucceed(() => ""))
+          return yield* Effect.fail(ErrorClassifier.classify({
+            provider: name,
+            status: response.status,
+            headers: lowerCaseHeaders(response.headers),
+            body,
+            secrets
+          }, dialect.errorRules))
+        }
+        return { response, context }
+      })
+
+    const readJson = (response: HttpClientResponse.HttpClientResponse) =>
+      response.text.pipe(
+        Effect.mapError(transportError),
+        Effect.flatMap((text) =>
+          Effect.try({
+            try: () => JSON.parse(text) as unknown,
+            catch: () =>
+              new ServerError({
+                provider: name,
+                status: response.status,
+                message: `${name}: response body is not JSON`,
+                body: ErrorClassifier.classify({ provider: name, body: text, secrets }).body
+              })
+          })
+        )
+      )
+
+    return {
+      name,
+      complete: (request) =>
+        send(request, false).pipe(
+          Effect.flatMap(({ context, response }) =>
+            readJson(response).pipe(Effect.flatMap((json) => dialect.decodeResponse(json, context)))
+          ),
+          Effect.withSpan("Provider.complete", { attributes: { provider: name, model: request.model } })
+        ),
+      stream: (request) =>
+        Stream.unwrap(
+          send(request, true).pipe(Effect.map(({ context, response }) =>
+            dialect.decodeStream(
+              response.stream.pipe(
+                Stream.mapError((cause) =>
+                  new StreamInterrupted({ provider: name, message: `${name}: stream broke: ${cause.message}` })
+                )
+              ),
+              context
+            )
+          ))
+        )
+    } satisfies ProviderShape
+  })

@@ -1,0 +1,60 @@
+/**
+ * Server-Sent Events as a `Stream` transformation: bytes in, events out. UTF-8 is decoded across
+ * network chunk boundaries, `\r\n` / `\r` / `\n` all end lines, comments and `retry:` directives are
+ * dropped, multi-line `data:` is joined, and an event left without its final blank line when the
+ * source ends is still delivered. The parsing itself is Effect's `Sse.makeParser`.
+ */
+import { Effect, Stream } from "effect"
+import { Sse } from "effect/encoding"
+import { StreamInterrupted } from "./ProviderError.ts"
+
+/** One dispatched SSE event. `event` is `"message"` when the source named none. */
+export interface SseEvent {
+  readonly event: string
+  readonly data: string
+  readonly id: string | undefined
+}
+
+/** Decodes an SSE byte stream into events. Fails with `Sse.SseError` only when an event exceeds 10 MiB. */
+export const decode = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<SseEvent, E | Sse.SseError, R> =>
+  Stream.suspend(() => {
+    const ready: Array<SseEvent> = []
+    const parser = Sse.makeParser((event) => {
+      if (event._tag === "Event") ready.push({ event: event.event, data: event.data, id: event.id })
+    })
+    const feed = (text: string): Effect.Effect<ReadonlyArray<SseEvent>, Sse.SseError> => {
+      const error = parser.feed(text)
+      return error === undefined ? Effect.succeed(ready.splice(0)) : Effect.fail(error)
+    }
+    return bytes.pipe(
+      Stream.decodeText,
+      // A source that ends without the final blank line still dispatches its last event.
+      Stream.concat(Stream.succeed("\n\n")),
+      Stream.mapEffect(feed),
+      Stream.flattenIterable
+    )
+  })
+
+/** What to do with a chunk whose JSON does not parse. */
+export type MalformedPolicy = "fail" | "skip"
+
+/**
+ * Parses an event's JSON payload. A malformed payload is never passed on as text: it fails the stream
+ * with `StreamInterrupted`, or with policy `skip` is dropped with a warning in the log.
+ */
+export const parseJson = (
+  provider: string,
+  data: string,
+  policy: MalformedPolicy = "fail"
+): Effect.Effect<ReadonlyArray<unknown>, StreamInterrupted> => {
+  try {
+    return Effect.succeed([JSON.parse(data) as unknown])
+  } catch {
+    const preview = data.length > 200 ? data.slice(0, 200) + "…" : data
+    return policy === "skip"
+      ? Effect.as(Effect.logWarning(`${provider}: skipped a malformed stream chunk`, preview), [])
+      : Effect.fail(
+        new StreamInterrupted({ provider, message: `${provider}: malformed JSON in stream chunk`, body: preview })
+      )
+  }
+}
