@@ -1,0 +1,1 @@
+export * as Ollama from "./Ollama.ts"
