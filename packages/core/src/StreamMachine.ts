@@ -23,7 +23,10 @@ export interface Machine<S, I> {
 
 /** A source failure carried in band, so that it wins over whatever `end` would say about the cut. */
 class SourceFailure<E> {
-  constructor(readonly error: E) {}
+  readonly error: E
+  constructor(error: E) {
+    this.error = error
+  }
 }
 
 export const run = <S, I>(machine: Machine<S, I>) =>
@@ -38,7 +41,7 @@ export const run = <S, I>(machine: Machine<S, I>) =>
       { onHalt: machine.end }
     ),
     Stream.takeWhile((output): output is StreamEvent | ProviderError | SourceFailure<E> => output !== End),
-    Stream.mapEffect((output) =>
+    Stream.mapEffect((output): Effect.Effect<StreamEvent, E | ProviderError> =>
       output instanceof SourceFailure
         ? Effect.fail(output.error)
         : isProviderError(output)
