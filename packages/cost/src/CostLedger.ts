@@ -1,0 +1,131 @@
+/**
+ * The `CostLedger` service: one row per attempt (see `LedgerEntry.Entry`), and the usage totals that
+ * `GET /v1/usage` and `switchyard costs` report. Three backends: memory (tests, demos), SQLite through
+ * `node:sqlite` (a file; WAL + `synchronous = FULL`, so an acknowledged write survives `kill -9`), and
+ * PostgreSQL through `@effect/sql-pg`. `layerSql` runs the same tables on any other `SqlClient`.
+ */
+import { Context, Data, Effect, Layer, Ref, type Scope } from "effect"
+import { PgClient } from "@effect/sql-pg"
+import { Reactivity } from "effect/reactivity"
+import { SqlClient, type SqlError } from "effect/sql"
+import * as SqliteClient from "./internal/sqliteClient.ts"
+import * as LedgerMemory from "./internal/ledgerMemory.ts"
+import * as LedgerSql from "./internal/ledgerSql.ts"
+import type { Entry, Totals, UsageQuery, UsageRow, Window } from "./LedgerEntry.ts"
+
+/** The store failed (a SQL error); `cause` has the driver's reason. */
+export class LedgerError extends Data.TaggedError("LedgerError")<{
+  readonly operation: "open" | "record" | "query"
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `cost ledger ${this.operation} failed: ${reason}`
+  }
+}
+
+export interface CostLedgerShape {
+  /** Stores one attempt; once this succeeds the row is durable (for the SQL layers). */
+  readonly record: (entry: Entry) => Effect.Effect<void, LedgerError>
+  /** Sums over every attempt in the window. */
+  readonly totals: (window: Window) => Effect.Effect<Totals, LedgerError>
+  /**
+   * Sums per group and time bucket, ordered by bucket then by the grouped values. Without `groupBy`
+   * and `bucket` it is one row with the window's totals.
+   */
+  readonly usage: (query: UsageQuery) => Effect.Effect<ReadonlyArray<UsageRow>, LedgerError>
+  /** The attempts in the window, oldest first (then by request id), at most `limit`. */
+  readonly entries: (
+    window: Window & { readonly limit?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<Entry>, LedgerError>
+}
+
+export class CostLedger extends Context.Service<CostLedger, CostLedgerShape>()("@switchyard/cost/CostLedger") {}
+
+/** The table the SQL layers use unless told otherwise. */
+export const defaultTable = "switchyard_cost_ledger"
+
+const totalsFrom = (usage: CostLedgerShape["usage"]) => (window: Window) =>
+  Effect.map(usage({ from: window.from, to: window.to, where: window.where }), (rows) => rows[0]!.totals)
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** A ledger in memory; lost when the process ends. */
+export const makeMemory: Effect.Effect<CostLedgerShape> = Effect.gen(function*() {
+  const rows = yield* Ref.make<ReadonlyArray<Entry>>([])
+  const usage = (query: UsageQuery) => Effect.map(Ref.get(rows), (all) => LedgerMemory.usage(all, query))
+  return {
+    record: (entry) => Ref.update(rows, (all) => [...all, entry]),
+    usage,
+    totals: totalsFrom(usage),
+    entries: (window) =>
+      Effect.map(Ref.get(rows), (all) => {
+        const selected = all
+          .filter(LedgerMemory.matches(window))
+          .sort((a, b) => a.timestamp - b.timestamp || byCodeUnits(a.requestId, b.requestId))
+        return window.limit === undefined ? selected : selected.slice(0, Math.max(0, Math.floor(window.limit)))
+      })
+  }
+})
+
+/** The ledger on the `SqlClient` in context, in `table` (created when missing). */
+export const makeSql = (
+  options: { readonly table?: string | undefined } = {}
+): Effect.Effect<CostLedgerShape, LedgerError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const ledger = yield* LedgerSql.make(options.table ?? defaultTable).pipe(
+      Effect.mapError((cause) => new LedgerError({ operation: "open", cause }))
+    )
+    const query = (e: SqlError.SqlError) => new LedgerError({ operation: "query", cause: e })
+    const usage = (q: UsageQuery) => Effect.mapError(ledger.usage(q), query)
+    return {
+      record: (entry) =>
+        Effect.mapError(ledger.record(entry), (cause) => new LedgerError({ operation: "record", cause })),
+      usage,
+      totals: totalsFrom(usage),
+      entries: (window) => Effect.mapError(ledger.entries(window), query)
+    }
+  })
+
+/** An in-memory ledger. */
+export const layerMemory: Layer.Layer<CostLedger> = Layer.effect(CostLedger, makeMemory)
+
+/** The ledger on the `SqlClient` provided to it. */
+export const layerSql = (
+  options: { readonly table?: string | undefined } = {}
+): Layer.Layer<CostLedger, LedgerError, SqlClient.SqlClient> => Layer.effect(CostLedger, makeSql(options))
+
+export interface SqliteOptions {
+  /** The database file, created when missing. */
+  readonly filename: string
+  readonly table?: string | undefined
+  /** How long a write waits for another process's lock, in ms. Default 5000. */
+  readonly busyTimeoutMs?: number | undefined
+}
+
+/** The ledger on a `SqlClient` that `client` opens (for the layer's lifetime). */
+const layerOn = <E>(
+  client: Effect.Effect<SqlClient.SqlClient, E, Scope.Scope | Reactivity.Reactivity>,
+  table: string | undefined
+): Layer.Layer<CostLedger, LedgerError> =>
+  Layer.effect(
+    CostLedger,
+    Effect.flatMap(
+      Effect.mapError(client, (cause) => new LedgerError({ operation: "open", cause })),
+      (sql) => makeSql({ table }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
+    )
+  ).pipe(Layer.provide(Reactivity.layer))
+
+/** The ledger in a SQLite file (WAL, `synchronous = FULL`). */
+export const layerSqlite = (options: SqliteOptions): Layer.Layer<CostLedger, LedgerError> =>
+  layerOn(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs }), options.table)
+
+export interface PostgresOptions extends PgClient.PgPoolConfig {
+  readonly table?: string | undefined
+}
+
+/** The ledger in PostgreSQL (`PgClient` pool options: `host`, `port`, `database`, `username`, ...). */
+export const layerPostgres = (options: PostgresOptions): Layer.Layer<CostLedger, LedgerError> => {
+  const { table, ...pool } = options
+  return layerOn(PgClient.make(pool), table)
+}

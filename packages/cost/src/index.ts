@@ -1,0 +1,5 @@
+export * as Budgets from "./Budgets.ts"
+export * as CostLedger from "./CostLedger.ts"
+export * as Estimate from "./Estimate.ts"
+export * as LedgerEntry from "./LedgerEntry.ts"
+export * as Pricing from "./Pricing.ts"

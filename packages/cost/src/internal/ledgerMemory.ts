@@ -1,0 +1,50 @@
+/**
+ * The ledger's queries over entries in memory: the reference the SQL layers must agree with.
+ */
+import type { Dimension, Entry, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
+import { compareRows, emptyTotals } from "../LedgerEntry.ts"
+
+export const matches = (window: Window) => (entry: Entry): boolean =>
+  entry.timestamp >= window.from &&
+  entry.timestamp < window.to &&
+  Object.entries(window.where ?? {}).every(([dimension, value]) => entry[dimension as Dimension] === value)
+
+export const totalsOf = (entries: ReadonlyArray<Entry>): Totals =>
+  entries.length === 0
+    ? emptyTotals
+    : {
+      requests: new Set(entries.map((e) => e.requestId)).size,
+      attempts: entries.length,
+      cost: entries.reduce((sum, e) => sum + (e.cost ?? 0), 0),
+      unknownCost: entries.filter((e) => e.cost === null).length,
+      estimated: entries.filter((e) => e.usage.source === "estimated").length,
+      inputTokens: entries.reduce((sum, e) => sum + e.usage.inputTokens, 0),
+      outputTokens: entries.reduce((sum, e) => sum + e.usage.outputTokens, 0),
+      cachedInputTokens: entries.reduce((sum, e) => sum + e.usage.cachedInputTokens, 0),
+      cacheWriteTokens: entries.reduce((sum, e) => sum + e.usage.cacheWriteTokens, 0),
+      reasoningTokens: entries.reduce((sum, e) => sum + (e.usage.reasoningTokens ?? 0), 0)
+    }
+
+const bucketOf = (timestamp: number, size: number): number => timestamp - (timestamp % size)
+
+/** Groups the entries a query selects and sums each group, in `compareRows` order. */
+export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<UsageRow> => {
+  const groupBy = query.groupBy ?? []
+  const selected = entries.filter(matches(query))
+  if (groupBy.length === 0 && query.bucket === undefined) return [{ group: {}, totals: totalsOf(selected) }]
+  const groups = new Map<string, { row: Omit<UsageRow, "totals">; entries: Array<Entry> }>()
+  for (const entry of selected) {
+    const group = Object.fromEntries(groupBy.map((d) => [d, entry[d]]))
+    const bucket = query.bucket === undefined ? undefined : bucketOf(entry.timestamp, query.bucket)
+    const key = JSON.stringify([bucket, group])
+    const existing = groups.get(key)
+    if (existing === undefined) {
+      groups.set(key, { row: { group, ...(bucket === undefined ? {} : { bucket }) }, entries: [entry] })
+    } else {
+      existing.entries.push(entry)
+    }
+  }
+  return [...groups.values()]
+    .map(({ entries, row }) => ({ ...row, totals: totalsOf(entries) }))
+    .sort(compareRows(groupBy))
+}

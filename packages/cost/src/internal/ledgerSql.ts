@@ -1,0 +1,165 @@
+/**
+ * The ledger on any Effect `SqlClient` (SQLite and PostgreSQL are tested). One table, one row per
+ * attempt; the statements use only SQL both dialects share. Integers come back as `bigint` from
+ * PostgreSQL and as `number` from SQLite, so every number read goes through `toNumber`.
+ */
+import { Effect } from "effect"
+import { SqlClient, type SqlError, type Statement } from "effect/sql"
+import type { Dimension, Entry, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
+import { compareRows } from "../LedgerEntry.ts"
+
+const columns: Record<Dimension, string> = {
+  provider: "provider",
+  model: "model",
+  apiKeyId: "api_key_id",
+  modelAlias: "model_alias"
+}
+
+const toNumber = (value: unknown): number => (value == null ? 0 : Number(value))
+
+export interface SqlLedger {
+  readonly record: (entry: Entry) => Effect.Effect<void, SqlError.SqlError>
+  readonly usage: (query: UsageQuery) => Effect.Effect<Array<UsageRow>, SqlError.SqlError>
+  readonly entries: (
+    window: Window & { readonly limit?: number | undefined }
+  ) => Effect.Effect<Array<Entry>, SqlError.SqlError>
+}
+
+/** Creates the table (and its time index) when missing, then serves the ledger from it. */
+export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const t = sql(table)
+
+    yield* sql`CREATE TABLE IF NOT EXISTS ${t} (
+      request_id TEXT NOT NULL,
+      api_key_id TEXT,
+      model_alias TEXT NOT NULL,
+      provider TEXT NOT NULL,
+      model TEXT NOT NULL,
+      role TEXT NOT NULL,
+      outcome TEXT NOT NULL,
+      latency_ms DOUBLE PRECISION NOT NULL,
+      input_tokens BIGINT NOT NULL,
+      output_tokens BIGINT NOT NULL,
+      cached_input_tokens BIGINT NOT NULL,
+      cache_write_tokens BIGINT NOT NULL,
+      reasoning_tokens BIGINT,
+      usage_source TEXT NOT NULL,
+      estimate_method TEXT,
+      cost_usd DOUBLE PRECISION,
+      ts BIGINT NOT NULL
+    )`
+    yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${table}_ts`)} ON ${t} (ts)`
+
+    const where = (window: Window): Statement.Fragment =>
+      sql.and([
+        sql`ts >= ${Math.floor(window.from)}`,
+        sql`ts < ${Math.ceil(window.to)}`,
+        ...Object.entries(window.where ?? {}).map(([d, value]) => sql`${sql(columns[d as Dimension])} = ${value}`)
+      ])
+
+    const record = (entry: Entry) =>
+      sql`INSERT INTO ${t} ${
+        sql.insert({
+          request_id: entry.requestId,
+          api_key_id: entry.apiKeyId,
+          model_alias: entry.modelAlias,
+          provider: entry.provider,
+          model: entry.model,
+          role: entry.role,
+          outcome: entry.outcome,
+          latency_ms: entry.latencyMs,
+          input_tokens: entry.usage.inputTokens,
+          output_tokens: entry.usage.outputTokens,
+          cached_input_tokens: entry.usage.cachedInputTokens,
+          cache_write_tokens: entry.usage.cacheWriteTokens,
+          reasoning_tokens: entry.usage.reasoningTokens ?? null,
+          usage_source: entry.usage.source,
+          estimate_method: entry.estimateMethod,
+          cost_usd: entry.cost,
+          ts: Math.round(entry.timestamp)
+        })
+      }`.pipe(Effect.asVoid)
+
+    const aggregates = [
+      sql`COUNT(DISTINCT request_id) AS requests`,
+      sql`COUNT(*) AS attempts`,
+      sql`SUM(cost_usd) AS cost`,
+      sql`SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END) AS unknown_cost`,
+      sql`SUM(CASE WHEN usage_source = 'estimated' THEN 1 ELSE 0 END) AS estimated`,
+      sql`SUM(input_tokens) AS input_tokens`,
+      sql`SUM(output_tokens) AS output_tokens`,
+      sql`SUM(cached_input_tokens) AS cached_input_tokens`,
+      sql`SUM(cache_write_tokens) AS cache_write_tokens`,
+      sql`SUM(reasoning_tokens) AS reasoning_tokens`
+    ]
+
+    const totalsOf = (row: Record<string, unknown>): Totals => ({
+      requests: toNumber(row["requests"]),
+      attempts: toNumber(row["attempts"]),
+      cost: toNumber(row["cost"]),
+      unknownCost: toNumber(row["unknown_cost"]),
+      estimated: toNumber(row["estimated"]),
+      inputTokens: toNumber(row["input_tokens"]),
+      outputTokens: toNumber(row["output_tokens"]),
+      cachedInputTokens: toNumber(row["cached_input_tokens"]),
+      cacheWriteTokens: toNumber(row["cache_write_tokens"]),
+      reasoningTokens: toNumber(row["reasoning_tokens"])
+    })
+
+    const usage = (query: UsageQuery) => {
+      const groupBy = query.groupBy ?? []
+      const bucket = query.bucket === undefined ? [] : [Math.max(1, Math.round(query.bucket))]
+      const keys = [
+        ...groupBy.map((d) => sql`${sql(columns[d])} AS ${sql(d)}`),
+        ...bucket.map((size) => sql`ts - (ts % ${size}) AS bucket`)
+      ]
+      const grouping = [...groupBy.map((d) => sql(columns[d])), ...bucket.map(() => sql("bucket"))]
+      const statement = grouping.length === 0
+        ? sql<Record<string, unknown>>`SELECT ${sql.csv(aggregates)} FROM ${t} WHERE ${where(query)}`
+        : sql<Record<string, unknown>>`SELECT ${sql.csv([...keys, ...aggregates])} FROM ${t} WHERE ${
+          where(query)
+        } GROUP BY ${sql.csv(grouping.map((g) => sql`${g}`))}`
+      return Effect.map(statement, (rows) =>
+        rows
+          .map((row): UsageRow => ({
+            group: Object.fromEntries(groupBy.map((d) => [d, row[d] == null ? null : String(row[d])])),
+            ...(bucket.length === 0 ? {} : { bucket: toNumber(row["bucket"]) }),
+            totals: totalsOf(row)
+          }))
+          .sort(compareRows(groupBy)))
+    }
+
+    const entryOf = (row: Record<string, unknown>): Entry => ({
+      requestId: String(row["request_id"]),
+      apiKeyId: row["api_key_id"] == null ? null : String(row["api_key_id"]),
+      modelAlias: String(row["model_alias"]),
+      provider: String(row["provider"]),
+      model: String(row["model"]),
+      role: String(row["role"]) as Entry["role"],
+      outcome: String(row["outcome"]) as Entry["outcome"],
+      latencyMs: toNumber(row["latency_ms"]),
+      usage: {
+        inputTokens: toNumber(row["input_tokens"]),
+        outputTokens: toNumber(row["output_tokens"]),
+        cachedInputTokens: toNumber(row["cached_input_tokens"]),
+        cacheWriteTokens: toNumber(row["cache_write_tokens"]),
+        ...(row["reasoning_tokens"] == null ? {} : { reasoningTokens: toNumber(row["reasoning_tokens"]) }),
+        source: row["usage_source"] === "estimated" ? "estimated" : "provider"
+      },
+      estimateMethod: row["estimate_method"] == null ? null : String(row["estimate_method"]),
+      cost: row["cost_usd"] == null ? null : toNumber(row["cost_usd"]),
+      timestamp: toNumber(row["ts"])
+    })
+
+    const entries = (window: Window & { readonly limit?: number | undefined }) =>
+      Effect.map(
+        sql<Record<string, unknown>>`SELECT * FROM ${t} WHERE ${where(window)} ORDER BY ts, request_id${
+          window.limit === undefined ? sql.literal("") : sql` LIMIT ${Math.max(0, Math.floor(window.limit))}`
+        }`,
+        (rows) => rows.map(entryOf)
+      )
+
+    return { record, usage, entries }
+  })
