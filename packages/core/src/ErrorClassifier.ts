@@ -80,7 +80,7 @@ const weakCodes: Readonly<Record<string, ProviderError.Category>> = {
 
 const defaultPatterns: ReadonlyArray<readonly [RegExp, ProviderError.Category]> = [
   [
-    /context[ _-]?(length|window)|maximum context|prompt is too long|too many (input )?tokens|input is too long|reduce the length of|exceeds? the (model's )?(maximum|max) (input |context )?(length|tokens)|token limit/i,
+    /context[ _-]?(length|window)|maximum context|prompt is too long|too many (input )?tokens|input is too long|reduce the length of|exceeds? the (model's )?(maximum|max) (input |context )?(length|tokens)|exceed\w* (the )?(model'?s? )?(maximum )?token limit/i,
     "context_overflow"
   ],
   [

@@ -1,0 +1,159 @@
+/**
+ * The Chat Completions stream (`chat.completion.chunk` SSE ending in `data: [DONE]`) as a state
+ * machine over parsed chunks. Choices interleave by `index`; tool calls arrive in pieces keyed by
+ * their own `index` (absent on some hosts: then by id, or the call in progress); usage may come on a
+ * final chunk with `choices: []`, on the finish chunk, or in `x_groq`. An `error` object (or an
+ * `event: error`) inside the 200 stream fails it after whatever it carried. A stream that closes
+ * without `[DONE]` is complete only if its choices had finished.
+ * Reference: https://platform.openai.com/docs/api-reference/chat-streaming
+ */
+import { Effect, Stream } from "effect"
+import { ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import type { Host } from "../Hosts.ts"
+import * as Decode from "./chatDecode.ts"
+
+/** The `data: [DONE]` line. */
+const Done: unique symbol = Symbol.for("@switchyard/provider-openai/chat/Done")
+
+export interface Input {
+  readonly event: string
+  readonly data: Decode.Json | typeof Done | undefined
+}
+
+interface ChoiceState {
+  finished: boolean
+  /** Tool call index → id, in the order they started. */
+  readonly calls: Map<number, string>
+  /** The call that un-indexed pieces belong to. */
+  current: number | undefined
+}
+
+/** Mutable per call; `initial` makes a fresh one for every stream. */
+export interface State {
+  started: boolean
+  readonly choices: Map<number, ChoiceState>
+}
+
+const choiceState = (state: State, index: number): ChoiceState => {
+  let choice = state.choices.get(index)
+  if (choice === undefined) {
+    choice = { finished: false, calls: new Map(), current: undefined }
+    state.choices.set(index, choice)
+  }
+  return choice
+}
+
+/** Which call a tool-call piece belongs to. */
+const callIndex = (choice: ChoiceState, call: Decode.Json, position: number): number => {
+  const index = call["index"]
+  if (typeof index === "number") return index
+  const id = Decode.string(call["id"])
+  if (id !== undefined) {
+    for (const [i, known] of choice.calls) if (known === id) return i
+    return choice.calls.size === 0 ? position : Math.max(...choice.calls.keys()) + 1
+  }
+  return choice.current ?? position
+}
+
+const deltaEvents = (choice: ChoiceState, index: number, delta: Decode.Json): Array<StreamEvent.StreamEvent> => {
+  const out: Array<StreamEvent.StreamEvent> = []
+  const { reasoning, text } = Decode.contentPieces(delta["content"])
+  const allReasoning = Decode.reasoningOf(delta) + reasoning
+  if (allReasoning !== "") out.push({ _tag: "ReasoningDelta", choice: index, text: allReasoning })
+  if (text !== "") out.push({ _tag: "TextDelta", choice: index, text })
+  const refusal = Decode.string(delta["refusal"])
+  if (refusal !== undefined && refusal !== "") out.push({ _tag: "RefusalDelta", choice: index, text: refusal })
+  Decode.array(delta["tool_calls"]).forEach((piece, position) => {
+    const call = Decode.record(piece)
+    if (call === undefined) return
+    const fn = Decode.record(call["function"]) ?? {}
+    const i = callIndex(choice, call, position)
+    if (!choice.calls.has(i)) {
+      const id = Decode.string(call["id"]) ?? `call_${index}_${i}`
+      choice.calls.set(i, id)
+      out.push({ _tag: "ToolCallStart", choice: index, index: i, id, name: Decode.string(fn["name"]) ?? "" })
+    }
+    choice.current = i
+    const args = Decode.string(fn["arguments"])
+    if (args !== undefined && args !== "") out.push({ _tag: "ToolCallDelta", choice: index, index: i, arguments: args })
+  })
+  return out
+}
+
+/** The stream machine of one call. */
+export const machine = (host: Host, context: ProviderHttp.CallContext): StreamMachine.Machine<State, Input> => {
+  const { provider } = context
+
+  const chunk = (state: State, input: Input, body: Decode.Json): Array<StreamMachine.Output> => {
+    const out: Array<StreamMachine.Output> = []
+    if (!state.started) {
+      state.started = true
+      out.push(Decode.responseStart(body, context))
+    }
+    for (const raw of Decode.array(body["choices"])) {
+      const c = Decode.record(raw)
+      if (c === undefined) continue
+      const index = typeof c["index"] === "number" ? c["index"] : 0
+      const choice = choiceState(state, index)
+      out.push(...deltaEvents(choice, index, Decode.record(c["delta"]) ?? Decode.record(c["message"]) ?? {}))
+      const finish = Decode.string(c["finish_reason"])
+      if (finish !== undefined && !choice.finished) {
+        choice.finished = true
+        out.push({ _tag: "Finish", choice: index, reason: Decode.finishReason(finish), raw: finish })
+      }
+    }
+    const usage = Decode.usageIn(host, body)
+    if (usage !== undefined) out.push({ _tag: "UsageReport", usage })
+    if (input.event === "error" || body["error"] != null) out.push(Decode.inBandError(host, provider, body))
+    return out
+  }
+
+  /** `[DONE]`: choices the host never finished (some send no `finish_reason`) stopped normally. */
+  const done = (state: State): Array<StreamMachine.Output> => [
+    ...[...state.choices].flatMap(([index, choice]) =>
+      choice.finished ? [] : [{ _tag: "Finish", choice: index, reason: "stop", raw: null } as const]
+    ),
+    StreamMachine.End
+  ]
+
+  const step = (state: State, input: Input): readonly [State, ReadonlyArray<StreamMachine.Output>] => {
+    if (input.data === Done) return [state, done(state)]
+    if (input.data === undefined) {
+      return [state, [new ProviderError.StreamInterrupted({ provider, message: `${provider}: a stream chunk is not a JSON object` })]]
+    }
+    return [state, chunk(state, input, input.data)]
+  }
+
+  const end = (state: State): ReadonlyArray<StreamMachine.Output> => {
+    const finished = state.choices.size > 0 && [...state.choices.values()].every((c) => c.finished)
+    return finished
+      ? []
+      : [new ProviderError.StreamInterrupted({ provider, message: `${provider}: stream ended before [DONE]` })]
+  }
+
+  return { initial: () => ({ started: false, choices: new Map() }), step, end }
+}
+
+/** SSE bytes to canonical events. */
+export const decodeStream = (host: Host) =>
+<R>(
+  bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>,
+  context: ProviderHttp.CallContext
+): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
+  const { provider } = context
+  const parse = ({ data, event }: Sse.SseEvent): Effect.Effect<ReadonlyArray<Input>, ProviderError.ProviderError> =>
+    data.trim() === "[DONE]"
+      ? Effect.succeed([{ event, data: Done }])
+      : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: Decode.record(json) })))
+  return Sse.decode(bytes).pipe(
+    Stream.mapError((error) =>
+      ProviderError.isProviderError(error)
+        ? error
+        : new ProviderError.StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
+    ),
+    Stream.filter((event) => event.data.trim().length > 0),
+    Stream.mapEffect(parse),
+    Stream.flattenIterable,
+    StreamMachine.run(machine(host, context))
+  )
+}
