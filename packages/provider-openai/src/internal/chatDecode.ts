@@ -8,6 +8,7 @@ import {
   type ChatResponse,
   ErrorClassifier,
   FinishReason,
+  JsonValue,
   ProviderError,
   type ProviderHttp,
   StreamAccumulator,
@@ -16,16 +17,9 @@ import {
 } from "@switchyard/core"
 import type { Host } from "../Hosts.ts"
 
-export type Json = Record<string, unknown>
+export type Json = JsonValue.JsonObject
 
-export const record = (u: unknown): Json | undefined =>
-  typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Json) : undefined
-
-export const array = (u: unknown): ReadonlyArray<unknown> => (Array.isArray(u) ? u : [])
-
-export const string = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
-
-const number = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
+const { array, number, record, string } = JsonValue
 
 export const finishReason = FinishReason.fromTable({
   stop: "stop",

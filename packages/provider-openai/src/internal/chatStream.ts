@@ -8,7 +8,7 @@
  * Reference: https://platform.openai.com/docs/api-reference/chat-streaming
  */
 import { Effect, Stream } from "effect"
-import { ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import { JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
 import type { Host } from "../Hosts.ts"
 import * as Decode from "./chatDecode.ts"
 
@@ -47,7 +47,7 @@ const choiceState = (state: State, index: number): ChoiceState => {
 const callIndex = (choice: ChoiceState, call: Decode.Json, position: number): number => {
   const index = call["index"]
   if (typeof index === "number") return index
-  const id = Decode.string(call["id"])
+  const id = JsonValue.string(call["id"])
   if (id !== undefined) {
     for (const [i, known] of choice.calls) if (known === id) return i
     return choice.calls.size === 0 ? position : Math.max(...choice.calls.keys()) + 1
@@ -61,20 +61,20 @@ const deltaEvents = (choice: ChoiceState, index: number, delta: Decode.Json): Ar
   const allReasoning = Decode.reasoningOf(delta) + reasoning
   if (allReasoning !== "") out.push({ _tag: "ReasoningDelta", choice: index, text: allReasoning })
   if (text !== "") out.push({ _tag: "TextDelta", choice: index, text })
-  const refusal = Decode.string(delta["refusal"])
+  const refusal = JsonValue.string(delta["refusal"])
   if (refusal !== undefined && refusal !== "") out.push({ _tag: "RefusalDelta", choice: index, text: refusal })
-  Decode.array(delta["tool_calls"]).forEach((piece, position) => {
-    const call = Decode.record(piece)
+  JsonValue.array(delta["tool_calls"]).forEach((piece, position) => {
+    const call = JsonValue.record(piece)
     if (call === undefined) return
-    const fn = Decode.record(call["function"]) ?? {}
+    const fn = JsonValue.record(call["function"]) ?? {}
     const i = callIndex(choice, call, position)
     if (!choice.calls.has(i)) {
-      const id = Decode.string(call["id"]) ?? `call_${index}_${i}`
+      const id = JsonValue.string(call["id"]) ?? `call_${index}_${i}`
       choice.calls.set(i, id)
-      out.push({ _tag: "ToolCallStart", choice: index, index: i, id, name: Decode.string(fn["name"]) ?? "" })
+      out.push({ _tag: "ToolCallStart", choice: index, index: i, id, name: JsonValue.string(fn["name"]) ?? "" })
     }
     choice.current = i
-    const args = Decode.string(fn["arguments"])
+    const args = JsonValue.string(fn["arguments"])
     if (args !== undefined && args !== "") out.push({ _tag: "ToolCallDelta", choice: index, index: i, arguments: args })
   })
   return out
@@ -90,13 +90,13 @@ export const machine = (host: Host, context: ProviderHttp.CallContext): StreamMa
       state.started = true
       out.push(Decode.responseStart(body, context))
     }
-    for (const raw of Decode.array(body["choices"])) {
-      const c = Decode.record(raw)
+    for (const raw of JsonValue.array(body["choices"])) {
+      const c = JsonValue.record(raw)
       if (c === undefined) continue
       const index = typeof c["index"] === "number" ? c["index"] : 0
       const choice = choiceState(state, index)
-      out.push(...deltaEvents(choice, index, Decode.record(c["delta"]) ?? Decode.record(c["message"]) ?? {}))
-      const finish = Decode.string(c["finish_reason"])
+      out.push(...deltaEvents(choice, index, JsonValue.record(c["delta"]) ?? JsonValue.record(c["message"]) ?? {}))
+      const finish = JsonValue.string(c["finish_reason"])
       if (finish !== undefined && !choice.finished) {
         choice.finished = true
         out.push({ _tag: "Finish", choice: index, reason: Decode.finishReason(finish), raw: finish })
@@ -144,7 +144,7 @@ export const decodeStream = (host: Host) =>
   const parse = ({ data, event }: Sse.SseEvent): Effect.Effect<ReadonlyArray<Input>, ProviderError.ProviderError> =>
     data.trim() === "[DONE]"
       ? Effect.succeed([{ event, data: Done }])
-      : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: Decode.record(json) })))
+      : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: JsonValue.record(json) })))
   return Sse.decode(bytes).pipe(
     Stream.mapError((error) =>
       ProviderError.isProviderError(error)
