@@ -1,0 +1,1 @@
+export * as Gemini from "./Gemini.ts"
