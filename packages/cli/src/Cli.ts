@@ -1,0 +1,60 @@
+/**
+ * The `switchyard` command line, as a testable function of argv. `bin.ts` runs it on Node.
+ */
+import { Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import * as Costs from "./Costs.ts"
+import * as Serve from "./Serve.ts"
+
+const configFlag = Flag.String("config").pipe(
+  Flag.withAlias("c"),
+  Flag.withDescription("Config file (YAML or JSON). Without it, the environment's defaults apply."),
+  Flag.optional
+)
+
+const serve = Command.make(
+  "serve",
+  {
+    config: configFlag,
+    port: Flag.Int("port").pipe(Flag.withDescription(`Port to listen on (default: PORT or ${Serve.DEFAULT_PORT})`), Flag.optional),
+    host: Flag.String("host").pipe(Flag.withDescription(`Address to bind (default: ${Serve.DEFAULT_HOST})`), Flag.optional)
+  },
+  (flags) =>
+    Serve.serve({
+      configPath: Option.getOrUndefined(flags.config),
+      port: Option.getOrUndefined(flags.port),
+      host: Option.getOrUndefined(flags.host),
+      env: process.env
+    })
+).pipe(Command.withDescription("Run the gateway's HTTP server"))
+
+const costs = Command.make(
+  "costs",
+  {
+    config: configFlag,
+    since: Flag.String("since").pipe(Flag.withDescription("How far back: 90m, 24h, 7d"), Flag.withDefault("24h")),
+    by: Flag.String("by").pipe(
+      Flag.withDescription("Group by a comma-separated list of provider, model, key, alias"),
+      Flag.withDefault("")
+    ),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print JSON instead of a table"))
+  },
+  (flags) =>
+    Costs.costs({
+      configPath: Option.getOrUndefined(flags.config),
+      since: flags.since,
+      by: flags.by.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+      json: flags.json,
+      env: process.env
+    })
+).pipe(Command.withDescription("Spend and usage from the cost ledger"))
+
+export const command = Command.make("switchyard").pipe(
+  Command.withDescription("Switchyard: one OpenAI-compatible endpoint in front of every LLM provider"),
+  Command.withSubcommands([serve, costs])
+)
+
+/** Runs the CLI on `argv` without the node and script entries. */
+export const run = (args: ReadonlyArray<string>) => Command.runWith(command, { version: "0.1.0" })(args)
+
+export const main = Effect.suspend(() => run(process.argv.slice(2)))

@@ -1,0 +1,2 @@
+export * as Cli from "./Cli.ts"
+export * as Serve from "./Serve.ts"

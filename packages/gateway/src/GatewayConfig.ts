@@ -1,0 +1,203 @@
+/**
+ * The gateway's configuration: providers (kind, base URL, API key from `${ENV}`), model aliases that
+ * map to ordered routes, and the server's address. Read from a YAML or JSON file, or derived from the
+ * environment when there is no file. A bad config is refused with the path of every problem and what
+ * was expected there.
+ */
+import { Data, Effect, FileSystem, Option, Schema } from "effect"
+import { Yaml } from "effect/encoding"
+import { Budgets, Pricing } from "@switchyard/cost"
+import * as SchemaErrors from "./SchemaErrors.ts"
+
+/** The wire dialect a provider speaks. `openai` covers OpenAI and every OpenAI-compatible host. */
+export const ProviderKind = Schema.Literals(["openai", "openai-responses", "anthropic", "gemini", "ollama", "demo"])
+export type ProviderKind = typeof ProviderKind.Type
+
+export const ProviderConfig = Schema.Struct({
+  kind: ProviderKind,
+  /** For `openai`: which host profile's quirks apply (`groq`, `deepseek`, ...). Defaults to the provider's name. */
+  host: Schema.optionalKey(Schema.String),
+  base_url: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/))),
+  api_key: Schema.optionalKey(Schema.String),
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Models this provider offers, listed by `GET /v1/models` as `provider/model`. */
+  models: Schema.optionalKey(Schema.Array(Schema.String))
+})
+export type ProviderConfig = typeof ProviderConfig.Type
+
+export const RouteConfig = Schema.Struct({
+  provider: Schema.String,
+  model: Schema.String
+})
+export type RouteConfig = typeof RouteConfig.Type
+
+export const ModelConfig = Schema.Struct({
+  routes: Schema.Array(RouteConfig).check(Schema.isMinLength(1))
+})
+export type ModelConfig = typeof ModelConfig.Type
+
+export const ServerConfig = Schema.Struct({
+  host: Schema.optionalKey(Schema.String),
+  port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })))
+})
+
+/** A client API key: requests must carry one of these once any is configured. */
+export const KeyConfig = Schema.Struct({
+  /** What the ledger and budgets record (never the key itself). */
+  id: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)),
+  key: Schema.String.check(Schema.isMinLength(8)),
+  /** May read `GET /v1/usage`. */
+  admin: Schema.optionalKey(Schema.Boolean)
+})
+export type KeyConfig = typeof KeyConfig.Type
+
+/** Where the cost ledger lives: SQLite next to the config by default. */
+export const LedgerConfig = Schema.Union([
+  Schema.Struct({ kind: Schema.Literal("memory") }),
+  Schema.Struct({
+    kind: Schema.Literal("sqlite"),
+    /** Relative paths are relative to the config file (the working directory without one). */
+    path: Schema.optionalKey(Schema.String)
+  }),
+  Schema.Struct({
+    kind: Schema.Literal("postgres"),
+    /** `postgres://user@host:port/database` */
+    url: Schema.String.check(Schema.isPattern(/^postgres(ql)?:\/\/\S+$/)),
+    table: Schema.optionalKey(Schema.String)
+  })
+])
+export type LedgerConfig = typeof LedgerConfig.Type
+
+export const GatewayConfig = Schema.Struct({
+  server: Schema.optionalKey(ServerConfig),
+  keys: Schema.optionalKey(Schema.Array(KeyConfig)),
+  ledger: Schema.optionalKey(LedgerConfig),
+  pricing: Schema.optionalKey(Pricing.Config),
+  budgets: Schema.optionalKey(Budgets.Config),
+  providers: Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/)), ProviderConfig),
+  models: Schema.optionalKey(Schema.Record(Schema.String, ModelConfig))
+})
+export type GatewayConfig = typeof GatewayConfig.Type
+
+/** A config that cannot be used; `problems` name each path and what was expected. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly source: string
+  readonly problems: ReadonlyArray<SchemaErrors.Problem>
+}> {
+  override get message(): string {
+    const lines = this.problems.map((p) => `  - ${p.path === "" ? "(root)" : p.path}: ${p.message}`)
+    return `Invalid config ${this.source}:\n${lines.join("\n")}`
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** Replaces `${VAR}` and `${VAR:-default}` in every string; an unset variable without default is a problem. */
+const interpolate = (value: unknown, env: Env, path: string, problems: Array<SchemaErrors.Problem>): unknown => {
+  if (typeof value === "string") {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, fallback?: string) => {
+      const found = env[name]
+      if (found !== undefined && found !== "") return found
+      if (fallback !== undefined) return fallback
+      problems.push({ path, message: `environment variable ${name} is not set` })
+      return ""
+    })
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, problems))
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path === "" ? k : `${path}.${k}`, problems)])
+    )
+  }
+  return value
+}
+
+/** Cross-field checks the schema cannot express: every route names a configured provider. */
+const checkReferences = (config: GatewayConfig): ReadonlyArray<SchemaErrors.Problem> =>
+  Object.entries(config.models ?? {}).flatMap(([alias, model]) =>
+    model.routes.flatMap((route, i) =>
+      config.providers[route.provider] === undefined
+        ? [{
+          path: `models.${alias}.routes[${i}].provider`,
+          message: `unknown provider "${route.provider}" (configured: ${Object.keys(config.providers).join(", ") || "none"})`
+        }]
+        : []
+    )
+  )
+
+/** Decodes a parsed document (YAML or JSON) into a config, after `${ENV}` interpolation. */
+export const decode = (document: unknown, source: string, env: Env): Effect.Effect<GatewayConfig, ConfigError> =>
+  Effect.gen(function*() {
+    const envProblems: Array<SchemaErrors.Problem> = []
+    const interpolated = interpolate(document, env, "", envProblems)
+    const config = yield* Schema.decodeUnknownEffect(GatewayConfig)(interpolated, { errors: "all" }).pipe(
+      Effect.mapError((error) => new ConfigError({ source, problems: [...envProblems, ...SchemaErrors.problems(error)] }))
+    )
+    const problems = [...envProblems, ...checkReferences(config)]
+    if (problems.length > 0) return yield* new ConfigError({ source, problems })
+    return config
+  })
+
+/** Parses config text; `.json` files as JSON, everything else as YAML (a superset of JSON). */
+export const parse = (text: string, source: string, env: Env): Effect.Effect<GatewayConfig, ConfigError> =>
+  Effect.try({
+    try: () => (source.endsWith(".json") ? JSON.parse(text) : Yaml.parse(text)) as unknown,
+    catch: (cause) =>
+      new ConfigError({ source, problems: [{ path: "", message: `not valid ${source.endsWith(".json") ? "JSON" : "YAML"}: ${String((cause as Error).message ?? cause)}` }] })
+  }).pipe(Effect.flatMap((document) => decode(document, source, env)))
+
+/** A provider detected from the environment: its name, kind and the variables that configure it. */
+interface Detected {
+  readonly name: string
+  readonly kind: ProviderKind
+  readonly keyEnv: string
+  readonly baseUrlEnv?: string
+}
+
+/** The usual environment variables, in the order detected providers are listed. */
+export const detectable: ReadonlyArray<Detected> = [
+  { name: "openai", kind: "openai", keyEnv: "OPENAI_API_KEY", baseUrlEnv: "OPENAI_BASE_URL" },
+  { name: "anthropic", kind: "anthropic", keyEnv: "ANTHROPIC_API_KEY", baseUrlEnv: "ANTHROPIC_BASE_URL" },
+  { name: "gemini", kind: "gemini", keyEnv: "GEMINI_API_KEY", baseUrlEnv: "GEMINI_BASE_URL" },
+  { name: "xai", kind: "openai", keyEnv: "XAI_API_KEY" },
+  { name: "moonshot", kind: "openai", keyEnv: "MOONSHOT_API_KEY" },
+  { name: "deepseek", kind: "openai", keyEnv: "DEEPSEEK_API_KEY" },
+  { name: "groq", kind: "openai", keyEnv: "GROQ_API_KEY" },
+  { name: "together", kind: "openai", keyEnv: "TOGETHER_API_KEY" },
+  { name: "openrouter", kind: "openai", keyEnv: "OPENROUTER_API_KEY" },
+  { name: "mistral", kind: "openai", keyEnv: "MISTRAL_API_KEY" },
+  { name: "ollama", kind: "ollama", keyEnv: "OLLAMA_API_KEY", baseUrlEnv: "OLLAMA_HOST" }
+]
+
+/** `OLLAMA_HOST` is often written without a scheme (`127.0.0.1:11434`). */
+const withScheme = (url: string): string => (/^https?:\/\//.test(url) ? url : `http://${url}`)
+
+/**
+ * The config used when there is no file: every provider whose key is set in the environment (Ollama
+ * when `OLLAMA_HOST` is set), and the built-in `demo` provider when none is, so a fresh machine answers.
+ */
+export const fromEnv = (env: Env): GatewayConfig => {
+  const providers: Record<string, ProviderConfig> = {}
+  for (const d of detectable) {
+    const key = Option.fromNullishOr(env[d.keyEnv]).pipe(Option.filter((k) => k !== ""))
+    const baseUrl = d.baseUrlEnv === undefined ? Option.none() : Option.fromNullishOr(env[d.baseUrlEnv])
+    if (Option.isNone(key) && !(d.kind === "ollama" && Option.isSome(baseUrl))) continue
+    providers[d.name] = {
+      kind: d.kind,
+      ...(Option.isSome(key) ? { api_key: key.value } : {}),
+      ...(Option.isSome(baseUrl) && baseUrl.value !== "" ? { base_url: withScheme(baseUrl.value) } : {})
+    }
+  }
+  if (Object.keys(providers).length === 0) providers["demo"] = { kind: "demo" }
+  return { providers }
+}
+
+/** Reads and decodes a config file (YAML, or JSON by extension). Needs a `FileSystem`. */
+export const load = (path: string, env: Env): Effect.Effect<GatewayConfig, ConfigError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const text = yield* fs.readFileString(path).pipe(
+      Effect.mapError((error) => new ConfigError({ source: path, problems: [{ path: "", message: `cannot read the file: ${error.message}` }] }))
+    )
+    return yield* parse(text, path, env)
+  })

@@ -1,0 +1,149 @@
+/**
+ * Metering: every attempt that reaches a provider is priced and written to the `CostLedger`, whether
+ * it answered, failed, or was cut off (a hedge that lost, a client that left, a deadline). Usage is the
+ * provider's report when there is one, else a tokenizer estimate of the input sent and the output
+ * already streamed, marked as estimated. The ledger row is written before the answer is handed on,
+ * so an answered request is in the ledger even if the gateway is killed right after.
+ */
+import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
+import { type ChatRequest, type ChatResponse, type Provider, type ProviderError, type StreamEvent, Usage } from "@switchyard/core"
+import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
+
+/** Who an attempt is for; the gateway sets it around each attempt. */
+export interface AttemptInfo {
+  readonly requestId: string
+  readonly apiKeyId: string | null
+  readonly modelAlias: string
+  readonly role: LedgerEntry.Role
+  /** Adds an attempt's known cost to its request's running total (what a budget settles to). */
+  readonly spend: (usd: number) => void
+}
+
+/** The attempt being made; unset outside the gateway (a provider called directly is still metered). */
+export const CurrentAttempt = Context.Reference<AttemptInfo | undefined>("@switchyard/gateway/CurrentAttempt", {
+  defaultValue: () => undefined
+})
+
+export class Metering extends Context.Service<Metering, {
+  /** The same provider, with every call metered. */
+  readonly wrap: (provider: Provider.ProviderShape) => Provider.ProviderShape
+}>()("@switchyard/gateway/Metering") {}
+
+/** What an attempt produced, as far as it got. */
+interface Progress {
+  usage: Usage.Usage | undefined
+  text: string
+}
+
+const responseText = (response: ChatResponse.ChatResponse): string =>
+  response.choices
+    .flatMap((c) => [c.reasoning ?? "", c.content ?? "", ...c.toolCalls.map((t) => t.name + t.arguments)])
+    .join("")
+
+const eventText = (event: StreamEvent.StreamEvent): string => {
+  switch (event._tag) {
+    case "TextDelta":
+    case "ReasoningDelta":
+    case "RefusalDelta":
+      return event.text
+    case "ToolCallStart":
+      return event.name
+    case "ToolCallDelta":
+      return event.arguments
+    default:
+      return ""
+  }
+}
+
+const zero = Usage.make({ inputTokens: 0, outputTokens: 0 })
+
+export const make = Effect.gen(function*() {
+  const ledger = yield* CostLedger.CostLedger
+  const pricing = yield* Pricing.Pricing
+  const estimate = yield* Estimate.Estimate
+
+  /**
+   * Writes the attempt's row. An error answered with an HTTP status was refused before any work
+   * and costs nothing; anything else without a usage report is estimated from what was sent and
+   * what had streamed.
+   */
+  const record = (
+    provider: string,
+    request: ChatRequest.ChatRequest,
+    startedAt: number,
+    progress: Progress,
+    exit: Exit.Exit<unknown, ProviderError.ProviderError>
+  ) =>
+    Effect.gen(function*() {
+      const info = yield* CurrentAttempt
+      const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+      const outcome: LedgerEntry.Outcome = Exit.isSuccess(exit)
+        ? "ok"
+        : Option.isSome(failure)
+        ? failure.value.category
+        : "cancelled"
+      const refused = Option.isSome(failure) && failure.value.status !== undefined && progress.text === ""
+      const measured = progress.usage !== undefined
+        ? { usage: progress.usage, method: null }
+        : refused
+        ? { usage: zero, method: null }
+        : yield* Effect.map(estimate.usage(request, progress.text), (e) => ({ usage: e.usage, method: e.method }))
+      const cost = yield* pricing.price({ provider, model: request.model, usage: measured.usage, at: startedAt })
+      const costUsd = Option.match(cost, { onNone: () => null, onSome: (c) => c.total })
+      if (costUsd !== null) info?.spend(costUsd)
+      const entry: LedgerEntry.Entry = {
+        requestId: info?.requestId ?? "direct",
+        apiKeyId: info?.apiKeyId ?? null,
+        modelAlias: info?.modelAlias ?? `${provider}/${request.model}`,
+        provider,
+        model: request.model,
+        role: info?.role ?? "primary",
+        outcome,
+        latencyMs: (yield* Clock.currentTimeMillis) - startedAt,
+        usage: measured.usage,
+        estimateMethod: measured.method,
+        cost: costUsd,
+        timestamp: startedAt
+      }
+      yield* ledger.record(entry).pipe(
+        Effect.catch((error) => Effect.logError(`cost ledger: attempt of ${entry.requestId} not recorded: ${error.message}`))
+      )
+    }).pipe(Effect.uninterruptible)
+
+  const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
+    name: provider.name,
+    complete: (request) =>
+      Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+        provider.complete(request).pipe(
+          Effect.onExit((exit) =>
+            record(
+              provider.name,
+              request,
+              startedAt,
+              Exit.isSuccess(exit) ? { usage: exit.value.usage, text: responseText(exit.value) } : { usage: undefined, text: "" },
+              exit
+            )
+          )
+        )),
+    stream: (request) =>
+      Stream.unwrap(Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        const progress: Progress = { usage: undefined, text: "" }
+        return provider.stream(request).pipe(
+          Stream.tap((event) =>
+            Effect.sync(() => {
+              if (event._tag === "UsageReport") progress.usage = event.usage
+              else progress.text += eventText(event)
+            })
+          ),
+          Stream.onExit((exit) => record(provider.name, request, startedAt, progress, exit))
+        )
+      }))
+  })
+
+  return Metering.of({ wrap })
+})
+
+/** Metering over the ledger, prices and estimator in context. */
+export const layer: Layer.Layer<Metering, never, CostLedger.CostLedger | Pricing.Pricing | Estimate.Estimate> =
+  Layer.effect(Metering, make)

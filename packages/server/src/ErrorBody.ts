@@ -1,0 +1,102 @@
+/**
+ * Errors as clients see them, in the OpenAI error format: `{"error": {message, type, code, param}}`,
+ * where `type` is the normalized category, plus `provider`, `retryable` and, after failover, every
+ * attempt. The status and `Retry-After` header follow the error, so SDKs raise their matching class
+ * (429 → RateLimitError) and back off as asked.
+ */
+import { Duration } from "effect"
+import { HttpServerResponse } from "effect/http"
+import { ProviderError } from "@switchyard/core"
+import type { GatewayError, Route } from "@switchyard/gateway"
+
+export interface ErrorBody {
+  readonly message: string
+  readonly type: string
+  readonly code: string | null
+  readonly param: string | null
+  readonly provider: string | null
+  readonly retryable: boolean
+  readonly attempts?: ReadonlyArray<{
+    readonly provider: string
+    readonly model: string
+    readonly outcome: string
+    readonly status: number | null
+    readonly duration_ms: number
+  }>
+}
+
+export interface HttpError {
+  readonly status: number
+  readonly body: ErrorBody
+  readonly retryAfter?: Duration.Duration | undefined
+}
+
+export const fromProviderError = (error: ProviderError.ProviderError): HttpError => ({
+  status: ProviderError.httpStatus(error),
+  body: {
+    message: error.message,
+    type: error.category,
+    code: error.providerCode ?? error.category,
+    param: error.param ?? null,
+    provider: error.provider,
+    retryable: error.retryable
+  },
+  retryAfter: error.retryAfter
+})
+
+const attemptsOf = (attempts: ReadonlyArray<Route.Attempt>) =>
+  attempts.map((a) => ({
+    provider: a.route.provider,
+    model: a.route.model,
+    outcome: a.outcome,
+    status: a.status ?? null,
+    duration_ms: a.durationMs
+  }))
+
+export const fromGatewayError = (error: GatewayError.GatewayError): HttpError => {
+  switch (error._tag) {
+    case "UnknownModel":
+      return {
+        status: 404,
+        body: { message: error.message, type: "not_found", code: "model_not_found", param: "model", provider: null, retryable: false }
+      }
+    case "RoutesExhausted": {
+      const last = fromProviderError(error.last)
+      return { ...last, body: { ...last.body, message: error.message, attempts: attemptsOf(error.attempts) } }
+    }
+    case "BudgetExceeded":
+      return {
+        status: 429,
+        body: { message: error.message, type: "budget_exceeded", code: "budget_exceeded", param: null, provider: null, retryable: false }
+      }
+  }
+}
+
+/** A request the gateway itself refuses; `param` names the field. */
+export const badRequest = (message: string, param: string | null = null, code = "invalid_request"): HttpError => ({
+  status: 400,
+  body: { message, type: "bad_request", code, param, provider: null, retryable: false }
+})
+
+export const notFound = (message: string): HttpError => ({
+  status: 404,
+  body: { message, type: "not_found", code: "not_found", param: null, provider: null, retryable: false }
+})
+
+/** How a client dialect wraps an error body. */
+export type Render = (error: HttpError) => unknown
+
+/** OpenAI's `{"error": {...}}`. */
+export const renderOpenAi: Render = (error) => ({ error: error.body })
+
+export const toResponse = (
+  error: HttpError,
+  headers: Record<string, string> = {},
+  render: Render = renderOpenAi
+): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.jsonUnsafe(render(error), {
+    status: error.status,
+    headers: error.retryAfter === undefined
+      ? headers
+      : { ...headers, "retry-after": String(Math.max(1, Math.ceil(Duration.toSeconds(error.retryAfter)))) }
+  })

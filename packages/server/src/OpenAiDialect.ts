@@ -1,0 +1,111 @@
+/**
+ * The OpenAI Chat Completions dialect on the client side: canonical answers, stream events, usage and
+ * errors rendered exactly as the official SDKs expect them.
+ */
+import type { ChatResponse, StreamEvent, Usage } from "@switchyard/core"
+
+/** OpenAI's usage object, with Switchyard's extra counts where OpenAI has no field. */
+export const usage = (u: Usage.Usage) => ({
+  prompt_tokens: u.inputTokens,
+  completion_tokens: u.outputTokens,
+  total_tokens: u.inputTokens + u.outputTokens,
+  prompt_tokens_details: { cached_tokens: u.cachedInputTokens, cache_write_tokens: u.cacheWriteTokens },
+  completion_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+  ...(u.source === "estimated" ? { estimated: true } : {})
+})
+
+const toolCalls = (choice: ChatResponse.Choice) =>
+  choice.toolCalls.map((call) => ({
+    id: call.id,
+    type: "function" as const,
+    function: { name: call.name, arguments: call.arguments }
+  }))
+
+/** A `chat.completion` object. */
+export const completion = (response: ChatResponse.ChatResponse) => ({
+  id: response.id,
+  object: "chat.completion" as const,
+  created: response.created,
+  model: response.model,
+  choices: response.choices.map((choice) => ({
+    index: choice.index,
+    message: {
+      role: "assistant" as const,
+      content: choice.content,
+      refusal: choice.refusal ?? null,
+      ...(choice.reasoning === undefined ? {} : { reasoning_content: choice.reasoning }),
+      ...(choice.toolCalls.length > 0 ? { tool_calls: toolCalls(choice) } : {})
+    },
+    logprobs: null,
+    finish_reason: choice.finishReason === "other" || choice.finishReason === "error" ? "stop" : choice.finishReason
+  })),
+  ...(response.usage === undefined ? {} : { usage: usage(response.usage) })
+})
+
+// -------------------------------------------------------------------------------------------------
+// streaming
+
+export interface ChunkState {
+  readonly id: string
+  readonly model: string
+  readonly created: number
+  /** Choices whose first chunk (carrying `role`) was sent. */
+  readonly opened: ReadonlySet<number>
+  readonly usage: Usage.Usage | undefined
+}
+
+export const initialChunkState = (fallback: { id: string; model: string; created: number }): ChunkState => ({
+  ...fallback,
+  opened: new Set(),
+  usage: undefined
+})
+
+type Delta = Record<string, unknown>
+
+const chunk = (state: ChunkState, choice: number, delta: Delta, finishReason: string | null = null) => ({
+  id: state.id,
+  object: "chat.completion.chunk" as const,
+  created: state.created,
+  model: state.model,
+  choices: [{ index: choice, delta, logprobs: null, finish_reason: finishReason }]
+})
+
+/** Adds `role` to the first delta of a choice, as OpenAI does. */
+const open = (state: ChunkState, choice: number, delta: Delta): [ChunkState, Delta] =>
+  state.opened.has(choice)
+    ? [state, delta]
+    : [{ ...state, opened: new Set([...state.opened, choice]) }, { role: "assistant", ...delta }]
+
+/** One canonical event to the `chat.completion.chunk` objects it becomes (zero or one). */
+export const step = (state: ChunkState, event: StreamEvent.StreamEvent): readonly [ChunkState, ReadonlyArray<unknown>] => {
+  const emit = (choice: number, delta: Delta, finishReason: string | null = null) => {
+    const [next, opened] = open(state, choice, delta)
+    return [next, [chunk(next, choice, opened, finishReason)]] as const
+  }
+  switch (event._tag) {
+    case "ResponseStart":
+      return [{ ...state, id: event.id || state.id, model: event.model || state.model, created: event.created || state.created }, []]
+    case "TextDelta":
+      return emit(event.choice, { content: event.text })
+    case "ReasoningDelta":
+      return emit(event.choice, { reasoning_content: event.text })
+    case "RefusalDelta":
+      return emit(event.choice, { refusal: event.text })
+    case "ToolCallStart":
+      return emit(event.choice, {
+        tool_calls: [{ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } }]
+      })
+    case "ToolCallDelta":
+      return emit(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.arguments } }] })
+    case "Finish":
+      return emit(event.choice, {}, event.reason === "other" || event.reason === "error" ? "stop" : event.reason)
+    case "UsageReport":
+      return [{ ...state, usage: event.usage }, []]
+  }
+}
+
+/** The final usage chunk (`choices: []`), sent when the client asked with `stream_options.include_usage`. */
+export const usageChunk = (state: ChunkState) =>
+  state.usage === undefined
+    ? []
+    : [{ id: state.id, object: "chat.completion.chunk", created: state.created, model: state.model, choices: [], usage: usage(state.usage) }]

@@ -1,0 +1,29 @@
+/**
+ * What every gateway answer says about its routing: the request id, the route that answered and
+ * every attempt, as headers; and the error answer for a gateway failure in a client's dialect.
+ */
+import { Effect } from "effect"
+import { type GatewayError, Route } from "@switchyard/gateway"
+import * as ErrorBody from "./ErrorBody.ts"
+
+export const newRequestId = (): string => `req_${crypto.randomUUID().replaceAll("-", "")}`
+
+/** `x-request-id`, `x-switchyard-provider`, `x-switchyard-model`, `x-switchyard-attempts`. */
+export const make = (
+  requestId: string,
+  route: Route.Route | undefined,
+  attempts: ReadonlyArray<Route.Attempt>
+): Record<string, string> => ({
+  "x-request-id": requestId,
+  ...(route === undefined ? {} : { "x-switchyard-provider": route.provider, "x-switchyard-model": route.model }),
+  "x-switchyard-attempts": attempts.map((a) => `${Route.label(a.route)}=${a.outcome}`).join(", ")
+})
+
+/** The error response for a gateway failure, with the attempts in the headers too. */
+export const failure = (requestId: string, render: ErrorBody.Render = ErrorBody.renderOpenAi) =>
+(error: GatewayError.GatewayError) =>
+  Effect.succeed(ErrorBody.toResponse(
+    ErrorBody.fromGatewayError(error),
+    make(requestId, undefined, error._tag === "RoutesExhausted" ? error.attempts : []),
+    render
+  ))

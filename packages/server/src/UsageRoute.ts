@@ -1,0 +1,111 @@
+/**
+ * `GET /v1/usage`: what the cost ledger holds, as totals and breakdowns.
+ *
+ * Query: `from`, `to` (ISO 8601 or epoch ms; default the last 24 hours), `group_by` (comma-separated
+ * `provider`, `model`, `key`, `alias`), `bucket` (`hour`, `day`, or seconds), and filters `provider`,
+ * `model`, `key`, `alias`. With client keys configured, only admin keys may read it.
+ */
+import { Clock, Effect } from "effect"
+import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { CostLedger, type LedgerEntry } from "@switchyard/cost"
+import * as ClientKeys from "./ClientKeys.ts"
+import * as ErrorBody from "./ErrorBody.ts"
+
+const dimensionOf: Readonly<Record<string, LedgerEntry.Dimension>> = {
+  provider: "provider",
+  model: "model",
+  key: "apiKeyId",
+  alias: "modelAlias"
+}
+
+const nameOf = (dimension: LedgerEntry.Dimension): string =>
+  Object.entries(dimensionOf).find(([, d]) => d === dimension)![0]
+
+const bad = (param: string, expected: string) => ErrorBody.badRequest(`Invalid \`${param}\`: expected ${expected}.`, param)
+
+const time = (param: string, value: string | undefined, fallback: number) => {
+  if (value === undefined) return Effect.succeed(fallback)
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
+  return Number.isFinite(ms) ? Effect.succeed(ms) : Effect.fail(bad(param, "an ISO 8601 date or epoch milliseconds"))
+}
+
+/** The query, decoded; every way it can be wrong names its parameter. */
+export const parseQuery = (params: Readonly<Record<string, string | undefined>>, now: number) =>
+  Effect.gen(function*() {
+    const to = yield* time("to", params["to"], now)
+    const from = yield* time("from", params["from"], to - 86_400_000)
+    const groupBy: Array<LedgerEntry.Dimension> = []
+    for (const name of (params["group_by"] ?? "").split(",").filter((n) => n !== "")) {
+      const dimension = dimensionOf[name.trim()]
+      if (dimension === undefined) return yield* Effect.fail(bad("group_by", "a list of provider, model, key, alias"))
+      groupBy.push(dimension)
+    }
+    const bucketParam = params["bucket"]
+    const bucket = bucketParam === undefined
+      ? undefined
+      : bucketParam === "hour"
+      ? 3_600_000
+      : bucketParam === "day"
+      ? 86_400_000
+      : /^\d+$/.test(bucketParam) && Number(bucketParam) > 0
+      ? Number(bucketParam) * 1000
+      : yield* Effect.fail(bad("bucket", "hour, day, or a number of seconds"))
+    const where = Object.fromEntries(
+      Object.entries(dimensionOf).flatMap(([name, d]) => (params[name] === undefined ? [] : [[d, params[name]]]))
+    )
+    return { from, to, groupBy, bucket, where }
+  })
+
+const row = (r: LedgerEntry.UsageRow) => ({
+  ...Object.fromEntries(Object.entries(r.group).map(([d, v]) => [nameOf(d as LedgerEntry.Dimension), v])),
+  ...(r.bucket === undefined ? {} : { bucket_start: new Date(r.bucket).toISOString() }),
+  ...totals(r.totals)
+})
+
+const totals = (t: LedgerEntry.Totals) => ({
+  requests: t.requests,
+  attempts: t.attempts,
+  cost_usd: t.cost,
+  unknown_cost_attempts: t.unknownCost,
+  estimated_attempts: t.estimated,
+  input_tokens: t.inputTokens,
+  output_tokens: t.outputTokens,
+  cached_input_tokens: t.cachedInputTokens,
+  cache_write_tokens: t.cacheWriteTokens,
+  reasoning_tokens: t.reasoningTokens
+})
+
+export const handler = Effect.gen(function*() {
+  const client = yield* Effect.result((yield* ClientKeys.ClientKeys).authenticate)
+  if (client._tag === "Failure") return ErrorBody.toResponse(client.failure)
+  if (!client.success.admin) {
+    return ErrorBody.toResponse({
+      status: 403,
+      body: { message: "Reading usage needs an admin key.", type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
+    })
+  }
+  const request = yield* HttpServerRequest.HttpServerRequest
+  const params = Object.fromEntries(new URL(request.url, "http://gateway").searchParams)
+  const query = yield* Effect.result(parseQuery(params, yield* Clock.currentTimeMillis))
+  if (query._tag === "Failure") return ErrorBody.toResponse(query.failure)
+  const { bucket, from, groupBy, to, where } = query.success
+  const ledger = yield* CostLedger.CostLedger
+  const result = yield* Effect.result(Effect.all({
+    total: ledger.totals({ from, to, where }),
+    rows: ledger.usage({ from, to, where, groupBy, bucket })
+  }))
+  if (result._tag === "Failure") {
+    return ErrorBody.toResponse({
+      status: 500,
+      body: { message: result.failure.message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
+    })
+  }
+  return HttpServerResponse.jsonUnsafe({
+    object: "usage",
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    group_by: groupBy.map(nameOf),
+    totals: totals(result.success.total),
+    data: groupBy.length === 0 && bucket === undefined ? [] : result.success.rows.map(row)
+  })
+})
