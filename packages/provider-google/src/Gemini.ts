@@ -7,6 +7,7 @@ import type { Effect, Redacted } from "effect"
 import { Layer } from "effect"
 import type { HttpClient } from "effect/http"
 import { Provider, ProviderHttp } from "@switchyard/core"
+import * as Decode from "./internal/decode.ts"
 import * as Encode from "./internal/encode.ts"
 import * as Response from "./internal/response.ts"
 import * as GeminiStream from "./internal/stream.ts"
@@ -19,7 +20,8 @@ export const dialect: ProviderHttp.Dialect = {
   encode: Encode.encode,
   decodeResponse: Response.decodeResponse,
   decodeStream: GeminiStream.decodeStream,
-  authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey })
+  authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey }),
+  errorRules: Decode.errorRules
 }
 
 export interface Options {

@@ -71,13 +71,25 @@ export const usageOf = (u: JsonValue.JsonObject): Usage.Usage => {
 }
 
 /** A Google error object (`{"error": {code, message, status, details}}`), its code as the status. */
+/**
+ * What Google words differently: a bad key is a 400 `INVALID_ARGUMENT` ("API key not valid"), and an
+ * oversized prompt says "The input token count (N) exceeds the maximum number of tokens allowed".
+ * https://ai.google.dev/gemini-api/docs/troubleshooting
+ */
+export const errorRules: ErrorClassifier.Rules = {
+  patterns: [
+    [/API key not valid|API_KEY_INVALID|API key expired/i, "auth"],
+    [/input token count.*exceeds/i, "context_overflow"]
+  ]
+}
+
 export const errorOf = (provider: string, body: JsonValue.JsonObject): ProviderError.ProviderError => {
   const code = number(record(body["error"])?.["code"])
   return ErrorClassifier.classify({
     provider,
     status: code !== undefined && code >= 400 && code < 600 ? code : undefined,
     body: JSON.stringify(body)
-  })
+  }, errorRules)
 }
 
 const candidateState = (state: State, index: number): Candidate => {
