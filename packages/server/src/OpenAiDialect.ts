@@ -51,12 +51,19 @@ export interface ChunkState {
   readonly created: number
   /** Choices whose first chunk (carrying `role`) was sent. */
   readonly opened: ReadonlySet<number>
+  /**
+   * `choice:index` of each tool call → its OpenAI index. OpenAI numbers a choice's tool calls from 0
+   * and SDKs index arrays with it; other providers number content blocks (Anthropic's first tool call
+   * after a text block is index 1), so calls are renumbered in the order they start.
+   */
+  readonly toolSlots: ReadonlyMap<string, number>
   readonly usage: Usage.Usage | undefined
 }
 
 export const initialChunkState = (fallback: { id: string; model: string; created: number }): ChunkState => ({
   ...fallback,
   opened: new Set(),
+  toolSlots: new Map(),
   usage: undefined
 })
 
@@ -91,12 +98,19 @@ export const step = (state: ChunkState, event: StreamEvent.StreamEvent): readonl
       return emit(event.choice, { reasoning_content: event.text })
     case "RefusalDelta":
       return emit(event.choice, { refusal: event.text })
-    case "ToolCallStart":
-      return emit(event.choice, {
-        tool_calls: [{ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } }]
+    case "ToolCallStart": {
+      const key = `${event.choice}:${event.index}`
+      const slot = state.toolSlots.get(key) ??
+        [...state.toolSlots.keys()].filter((k) => k.startsWith(`${event.choice}:`)).length
+      const [next, chunks] = emit(event.choice, {
+        tool_calls: [{ index: slot, id: event.id, type: "function", function: { name: event.name, arguments: "" } }]
       })
-    case "ToolCallDelta":
-      return emit(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.arguments } }] })
+      return [{ ...next, toolSlots: new Map([...next.toolSlots, [key, slot]]) }, chunks]
+    }
+    case "ToolCallDelta": {
+      const slot = state.toolSlots.get(`${event.choice}:${event.index}`) ?? event.index
+      return emit(event.choice, { tool_calls: [{ index: slot, function: { arguments: event.arguments } }] })
+    }
     case "Finish":
       return emit(event.choice, {}, event.reason === "other" || event.reason === "error" ? "stop" : event.reason)
     case "UsageReport":
