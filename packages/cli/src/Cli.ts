@@ -37,7 +37,7 @@ const costs = Command.make(
       Flag.withDescription("Group by a comma-separated list of provider, model, key, alias"),
       Flag.withDefault("")
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("Print JSON instead of a table"))
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print JSON instead of a table"), Flag.withDefault(false))
   },
   (flags) =>
     Costs.costs({
