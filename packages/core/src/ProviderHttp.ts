@@ -5,13 +5,13 @@
  * one classifier, transport failures, and abort on interruption (interrupting the effect or the
  * stream cancels the HTTP request and closes its socket).
  */
-import { Effect, Redacted, Stream } from "effect"
+import { Effect, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import type { ChatRequest } from "./ChatRequest.ts"
 import type { ChatResponse } from "./ChatResponse.ts"
 import * as ErrorClassifier from "./ErrorClassifier.ts"
-import type { ProviderShape } from "./Provider.ts"
-import { type ProviderError, ServerError, StreamInterrupted } from "./ProviderError.ts"
+import { Provider, type ProviderShape } from "./Provider.ts"
+import { BadRequest, type ProviderError, ServerError, StreamInterrupted } from "./ProviderError.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 
 /** What a dialect's encoder produces: where to send the request and its JSON body. */
@@ -131,4 +131,57 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
           ))
         )
     } satisfies ProviderShape
+  })
+
+/** What an adapter's constructor takes: the configured name, and optionally where and how to call. */
+export interface AdapterOptions {
+  /** The configured provider name, used in errors and logs. */
+  readonly name: string
+  /** Defaults to the adapter's own. */
+  readonly baseUrl?: string | undefined
+  readonly apiKey?: Redacted.Redacted<string> | undefined
+  /** Extra headers for every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** The `make` and `layer` of an adapter with one dialect and a default base URL. */
+export const adapter = (dialect: Dialect, defaultBaseUrl: string) => {
+  const build = (options: AdapterOptions): Effect.Effect<ProviderShape, never, HttpClient.HttpClient> =>
+    make({ ...options, baseUrl: options.baseUrl ?? defaultBaseUrl, dialect })
+  return {
+    make: build,
+    layer: (options: AdapterOptions): Layer.Layer<Provider, never, HttpClient.HttpClient> => Layer.effect(Provider, build(options))
+  }
+}
+
+/** Thrown by a dialect's request builder for a feature its wire format cannot express. */
+export class Untranslatable {
+  readonly message: string
+  /** The request field, as a path (`messages[2].content[0]`). */
+  readonly param: string
+  constructor(message: string, param: string) {
+    this.message = message
+    this.param = param
+  }
+}
+
+/**
+ * Runs a dialect's request builder; an `Untranslatable` becomes a `BadRequest` that names the feature,
+ * the field and the provider, so nothing the client asked for is dropped silently.
+ */
+export const encodeWith = (
+  wire: string,
+  context: CallContext,
+  build: () => Encoded
+): Effect.Effect<Encoded, ProviderError> =>
+  Effect.try({
+    try: build,
+    catch: (error) => {
+      if (!(error instanceof Untranslatable)) throw error
+      return new BadRequest({
+        provider: context.provider,
+        message: `${context.provider} (${wire}): ${error.message}`,
+        param: error.param
+      })
+    }
   })

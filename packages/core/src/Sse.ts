@@ -6,7 +6,7 @@
  */
 import { Effect, Stream } from "effect"
 import { Sse } from "effect/encoding"
-import { StreamInterrupted } from "./ProviderError.ts"
+import { isProviderError, type ProviderError, StreamInterrupted } from "./ProviderError.ts"
 
 /** One dispatched SSE event. `event` is `"message"` when the source named none. */
 export interface SseEvent {
@@ -58,3 +58,28 @@ export const parseJson = (
       )
   }
 }
+
+/**
+ * A provider's SSE body as the events that carry data; an SSE-level failure becomes the provider's
+ * `StreamInterrupted`. What adapters start from.
+ */
+export const providerEvents = <R>(
+  bytes: Stream.Stream<Uint8Array, ProviderError, R>,
+  provider: string
+): Stream.Stream<SseEvent, ProviderError, R> =>
+  decode(bytes).pipe(
+    Stream.mapError((error) =>
+      isProviderError(error) ? error : new StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
+    ),
+    Stream.filter((event) => event.data.trim().length > 0)
+  )
+
+/** A provider's SSE body as the parsed JSON payload of each event (a malformed payload fails it). */
+export const providerJson = <R>(
+  bytes: Stream.Stream<Uint8Array, ProviderError, R>,
+  provider: string
+): Stream.Stream<unknown, ProviderError, R> =>
+  providerEvents(bytes, provider).pipe(
+    Stream.mapEffect(({ data }) => parseJson(provider, data)),
+    Stream.flattenIterable
+  )

@@ -3,10 +3,7 @@
  * PDFs, tools and `tool_choice`, tool results, thinking, structured output, and the event stream
  * (`message_start` … `message_stop`), with usage that counts cache reads and writes as input.
  */
-import type { Effect, Redacted } from "effect"
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { Provider, ProviderHttp } from "@switchyard/core"
+import { ProviderHttp } from "@switchyard/core"
 import * as Decode from "./internal/decode.ts"
 import * as Encode from "./internal/encode.ts"
 import * as AnthropicStream from "./internal/stream.ts"
@@ -22,28 +19,15 @@ export const dialect: ProviderHttp.Dialect = {
   authHeaders: (apiKey) => ({ "x-api-key": apiKey })
 }
 
-export interface Options {
-  /** The configured provider name, used in errors and logs. */
-  readonly name: string
-  /** Defaults to `https://api.anthropic.com/v1`. */
-  readonly baseUrl?: string | undefined
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  /** Extra headers for every request (`anthropic-beta`, ...). */
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}
+/** The provider's name, and optionally its base URL (default above), API key and extra headers. */
+export type Options = ProviderHttp.AdapterOptions
+
+const adapter = ProviderHttp.adapter(dialect, defaultBaseUrl)
 
 /** A Messages API provider over `HttpClient`. */
-export const make = (options: Options): Effect.Effect<Provider.ProviderShape, never, HttpClient.HttpClient> =>
-  ProviderHttp.make({
-    name: options.name,
-    baseUrl: options.baseUrl ?? defaultBaseUrl,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    dialect
-  })
+export const make = adapter.make
 
 /** The `Provider` service backed by the Messages API. */
-export const layer = (options: Options): Layer.Layer<Provider.Provider, never, HttpClient.HttpClient> =>
-  Layer.effect(Provider.Provider, make(options))
+export const layer = adapter.layer
 
 export { defaultMaxTokens } from "./internal/encode.ts"

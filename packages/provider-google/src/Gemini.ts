@@ -3,10 +3,7 @@
  * for Gemini and Gemma models: system instructions, `contents`/`parts`, images, function declarations
  * and calls, JSON schema output, thinking, and `usageMetadata` with cached and thought tokens.
  */
-import type { Effect, Redacted } from "effect"
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { Provider, ProviderHttp } from "@switchyard/core"
+import { ProviderHttp } from "@switchyard/core"
 import * as Decode from "./internal/decode.ts"
 import * as Encode from "./internal/encode.ts"
 import * as Response from "./internal/response.ts"
@@ -24,25 +21,13 @@ export const dialect: ProviderHttp.Dialect = {
   errorRules: Decode.errorRules
 }
 
-export interface Options {
-  /** The configured provider name, used in errors and logs. */
-  readonly name: string
-  /** Defaults to `https://generativelanguage.googleapis.com/v1beta`. */
-  readonly baseUrl?: string | undefined
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}
+/** The provider's name, and optionally its base URL (default above), API key and extra headers. */
+export type Options = ProviderHttp.AdapterOptions
+
+const adapter = ProviderHttp.adapter(dialect, defaultBaseUrl)
 
 /** A Gemini API provider over `HttpClient`. */
-export const make = (options: Options): Effect.Effect<Provider.ProviderShape, never, HttpClient.HttpClient> =>
-  ProviderHttp.make({
-    name: options.name,
-    baseUrl: options.baseUrl ?? defaultBaseUrl,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    dialect
-  })
+export const make = adapter.make
 
 /** The `Provider` service backed by the Gemini API. */
-export const layer = (options: Options): Layer.Layer<Provider.Provider, never, HttpClient.HttpClient> =>
-  Layer.effect(Provider.Provider, make(options))
+export const layer = adapter.layer

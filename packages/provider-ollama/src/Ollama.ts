@@ -3,10 +3,7 @@
  * JSON, not SSE: every line is a partial message, and the last one says `"done": true` with the
  * finish reason and token counts. Local Ollama needs no key; a hosted one (ollama.com) takes Bearer.
  */
-import type { Effect, Redacted } from "effect"
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { Provider, ProviderHttp } from "@switchyard/core"
+import { ProviderHttp } from "@switchyard/core"
 import * as Decode from "./internal/decode.ts"
 import * as Encode from "./internal/encode.ts"
 
@@ -22,26 +19,13 @@ export const dialect: ProviderHttp.Dialect = {
   errorRules: Decode.errorRules
 }
 
-export interface Options {
-  /** The configured provider name, used in errors and logs. */
-  readonly name: string
-  /** Defaults to `http://127.0.0.1:11434`. */
-  readonly baseUrl?: string | undefined
-  /** Only for hosted Ollama; sent as `Authorization: Bearer`. */
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}
+/** The provider's name, and optionally its base URL (default above), API key and extra headers. */
+export type Options = ProviderHttp.AdapterOptions
+
+const adapter = ProviderHttp.adapter(dialect, defaultBaseUrl)
 
 /** An Ollama provider over `HttpClient`. */
-export const make = (options: Options): Effect.Effect<Provider.ProviderShape, never, HttpClient.HttpClient> =>
-  ProviderHttp.make({
-    name: options.name,
-    baseUrl: options.baseUrl ?? defaultBaseUrl,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    dialect
-  })
+export const make = adapter.make
 
 /** The `Provider` service backed by Ollama. */
-export const layer = (options: Options): Layer.Layer<Provider.Provider, never, HttpClient.HttpClient> =>
-  Layer.effect(Provider.Provider, make(options))
+export const layer = adapter.layer

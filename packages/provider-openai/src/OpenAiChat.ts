@@ -3,7 +3,7 @@
  * OpenAI-compatible host (xAI, Moonshot Kimi, DeepSeek, Groq, Together, OpenRouter, Mistral, vLLM,
  * Ollama's `/v1`, Z.ai, proxies). One adapter; a host's differences are data (`Hosts`).
  */
-import type { Effect, Redacted } from "effect"
+import type { Effect } from "effect"
 import { Layer } from "effect"
 import type { HttpClient } from "effect/http"
 import { Provider, ProviderHttp } from "@switchyard/core"
@@ -24,16 +24,10 @@ export const dialect = (host: Hosts.Host): ProviderHttp.Dialect => ({
   errorRules: host.errorRules
 })
 
-export interface Options {
-  /** The configured provider name, used in errors and logs. */
-  readonly name: string
+/** `baseUrl` defaults to the host's (OpenAI's for an unknown host). */
+export interface Options extends ProviderHttp.AdapterOptions {
   /** The host profile whose quirks apply (`groq`, `deepseek`, ...). Defaults to `name`. */
   readonly host?: string | undefined
-  /** Defaults to the host's base URL (OpenAI's for an unknown host). */
-  readonly baseUrl?: string | undefined
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  /** Extra headers for every request (`OpenAI-Organization`, OpenRouter's `HTTP-Referer`, ...). */
-  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
 /** A Chat Completions provider over `HttpClient`. */

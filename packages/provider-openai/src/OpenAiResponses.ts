@@ -4,10 +4,7 @@
  * (`response.created` … `response.completed`) as canonical events. Requests are sent with
  * `store: false`, so nothing is kept server-side.
  */
-import type { Effect, Redacted } from "effect"
-import { Layer } from "effect"
-import type { HttpClient } from "effect/http"
-import { Provider, ProviderHttp } from "@switchyard/core"
+import { ProviderHttp } from "@switchyard/core"
 import * as Decode from "./internal/responsesDecode.ts"
 import * as Encode from "./internal/responsesEncode.ts"
 import * as ResponsesStream from "./internal/responsesStream.ts"
@@ -24,26 +21,13 @@ export const dialect: ProviderHttp.Dialect = {
   errorRules: Decode.errorRules
 }
 
-export interface Options {
-  /** The configured provider name, used in errors and logs. */
-  readonly name: string
-  /** Defaults to `https://api.openai.com/v1`. */
-  readonly baseUrl?: string | undefined
-  readonly apiKey?: Redacted.Redacted<string> | undefined
-  /** Extra headers for every request (`OpenAI-Organization`, `OpenAI-Project`, ...). */
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}
+/** The provider's name, and optionally its base URL (default above), API key and extra headers. */
+export type Options = ProviderHttp.AdapterOptions
+
+const adapter = ProviderHttp.adapter(dialect, defaultBaseUrl)
 
 /** A Responses API provider over `HttpClient`. */
-export const make = (options: Options): Effect.Effect<Provider.ProviderShape, never, HttpClient.HttpClient> =>
-  ProviderHttp.make({
-    name: options.name,
-    baseUrl: options.baseUrl ?? defaultBaseUrl,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    dialect
-  })
+export const make = adapter.make
 
 /** The `Provider` service backed by the Responses API. */
-export const layer = (options: Options): Layer.Layer<Provider.Provider, never, HttpClient.HttpClient> =>
-  Layer.effect(Provider.Provider, make(options))
+export const layer = adapter.layer

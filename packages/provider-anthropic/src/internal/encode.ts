@@ -5,8 +5,8 @@
  * feature, never dropped.
  * Reference: https://docs.anthropic.com/en/api/messages
  */
-import { Effect } from "effect"
-import { ChatRequest, ProviderError, type ProviderHttp } from "@switchyard/core"
+import type { Effect } from "effect"
+import { ChatRequest, type ProviderError, ProviderHttp } from "@switchyard/core"
 
 type Block = Record<string, unknown>
 interface Turn {
@@ -15,14 +15,7 @@ interface Turn {
 }
 
 /** Refused: the feature cannot be expressed in the Messages API. */
-class Untranslatable {
-  readonly message: string
-  readonly param: string
-  constructor(message: string, param: string) {
-    this.message = message
-    this.param = param
-  }
-}
+const { Untranslatable } = ProviderHttp
 
 /**
  * The `max_tokens` sent when the client sets none (the API requires one): 4096 for the Claude 3
@@ -178,14 +171,4 @@ export const encode = (
   stream: boolean,
   context: ProviderHttp.CallContext
 ): Effect.Effect<ProviderHttp.Encoded, ProviderError.ProviderError> =>
-  Effect.try({
-    try: () => ({ path: "/messages", body: body(request, stream), headers: headers(request) }),
-    catch: (error) => {
-      if (!(error instanceof Untranslatable)) throw error
-      return new ProviderError.BadRequest({
-        provider: context.provider,
-        message: `${context.provider} (Anthropic): ${error.message}`,
-        param: error.param
-      })
-    }
-  })
+  ProviderHttp.encodeWith("Anthropic", context, () => ({ path: "/messages", body: body(request, stream), headers: headers(request) }))

@@ -112,15 +112,7 @@ export const decodeStream = <R>(
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
   const { provider } = context
-  return Sse.decode(bytes).pipe(
-    Stream.mapError((error) =>
-      ProviderError.isProviderError(error)
-        ? error
-        : new ProviderError.StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
-    ),
-    Stream.filter((event) => event.data.trim().length > 0),
-    Stream.mapEffect(({ data }: Sse.SseEvent) => Sse.parseJson(provider, data)),
-    Stream.flattenIterable,
+  return Sse.providerJson(bytes, provider).pipe(
     StreamMachine.run(machine(context))
   )
 }

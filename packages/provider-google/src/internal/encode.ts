@@ -6,8 +6,8 @@
  * `BadRequest` naming the feature, never dropped.
  * Reference: https://ai.google.dev/api/generate-content
  */
-import { Effect } from "effect"
-import { ChatRequest, ProviderError, type ProviderHttp } from "@switchyard/core"
+import type { Effect } from "effect"
+import { ChatRequest, type ProviderError, ProviderHttp } from "@switchyard/core"
 
 type Part = Record<string, unknown>
 interface Content {
@@ -15,14 +15,7 @@ interface Content {
   readonly parts: Array<Part>
 }
 
-class Untranslatable {
-  readonly message: string
-  readonly param: string
-  constructor(message: string, param: string) {
-    this.message = message
-    this.param = param
-  }
-}
+const { Untranslatable } = ProviderHttp
 
 /** Thinking budgets for OpenAI's `reasoning_effort` levels (`none` turns thinking off). */
 const thinkingBudget: Readonly<Record<string, number>> = { none: 0, minimal: 512, low: 1024, medium: 8192, high: 24576, xhigh: 32768 }
@@ -182,17 +175,7 @@ export const encode = (
   stream: boolean,
   context: ProviderHttp.CallContext
 ): Effect.Effect<ProviderHttp.Encoded, ProviderError.ProviderError> =>
-  Effect.try({
-    try: () => ({
-      path: `${modelPath(request.model)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
-      body: body(request)
-    }),
-    catch: (error) => {
-      if (!(error instanceof Untranslatable)) throw error
-      return new ProviderError.BadRequest({
-        provider: context.provider,
-        message: `${context.provider} (Gemini): ${error.message}`,
-        param: error.param
-      })
-    }
-  })
+  ProviderHttp.encodeWith("Gemini", context, () => ({
+    path: `${modelPath(request.model)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+    body: body(request)
+  }))

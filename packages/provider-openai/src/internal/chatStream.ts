@@ -145,13 +145,7 @@ export const decodeStream = (host: Host) =>
     data.trim() === "[DONE]"
       ? Effect.succeed([{ event, data: Done }])
       : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: JsonValue.record(json) })))
-  return Sse.decode(bytes).pipe(
-    Stream.mapError((error) =>
-      ProviderError.isProviderError(error)
-        ? error
-        : new ProviderError.StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
-    ),
-    Stream.filter((event) => event.data.trim().length > 0),
+  return Sse.providerEvents(bytes, provider).pipe(
     Stream.mapEffect(parse),
     Stream.flattenIterable,
     StreamMachine.run(machine(host, context))

@@ -182,13 +182,7 @@ export const decodeStream = <R>(
     data.trim() === "[DONE]"
       ? Effect.succeed([{ event, data: DoneMarker }])
       : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: json })))
-  return Sse.decode(bytes).pipe(
-    Stream.mapError((error) =>
-      ProviderError.isProviderError(error)
-        ? error
-        : new ProviderError.StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
-    ),
-    Stream.filter((event) => event.data.trim().length > 0),
+  return Sse.providerEvents(bytes, provider).pipe(
     Stream.mapEffect(parse),
     Stream.flattenIterable,
     StreamMachine.run(machine(context))
