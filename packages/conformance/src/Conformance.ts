@@ -3,8 +3,9 @@
  * that reads it and checks the result against the manifest. Streams are replayed twice, whole and
  * cut into 7-byte network chunks, and must give the same answer both times.
  */
-import { Effect, FileSystem, Path, Schema, Stream } from "effect"
-import { ErrorClassifier, type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { Effect, FileSystem, Path, Schema } from "effect"
+import { ErrorClassifier } from "@switchyard/core"
+import { Replay } from "@switchyard/testing"
 import * as Check from "./Check.ts"
 import * as Dialects from "./Dialects.ts"
 import { type Case, Manifest } from "./Manifest.ts"
@@ -14,31 +15,13 @@ export interface CaseResult {
   readonly mismatches: ReadonlyArray<string>
 }
 
-const chunked = (bytes: Uint8Array, size: number): Array<Uint8Array> => {
-  const out: Array<Uint8Array> = []
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size))
-  return out
-}
-
 const context = (c: Case) => ({ provider: c.provider, model: "recorded" })
-
-/** Runs a stream through its adapter, keeping the events seen before any failure. */
-const replayStream = (c: Case, chunks: ReadonlyArray<Uint8Array>) =>
-  Effect.gen(function*() {
-    const events: Array<StreamEvent.StreamEvent> = []
-    const dialect = Dialects.forCase(c)
-    const result = yield* dialect.decodeStream(Stream.fromIterable(chunks), context(c)).pipe(
-      Stream.runForEach((event) => Effect.sync(() => events.push(event))),
-      Effect.result
-    )
-    const error: ProviderError.ProviderError | undefined = result._tag === "Failure" ? result.failure : undefined
-    return { response: StreamAccumulator.assemble(events), error } satisfies Check.Observed
-  })
 
 const runStream = (c: Case, bytes: Uint8Array) =>
   Effect.gen(function*() {
-    const whole = yield* replayStream(c, [bytes])
-    const split = yield* replayStream(c, chunked(bytes, 7))
+    const dialect = Dialects.forCase(c)
+    const whole = yield* Replay.stream(dialect, [bytes], context(c))
+    const split = yield* Replay.stream(dialect, Replay.chunked(bytes, 7), context(c))
     const mismatches = Check.outputMismatches(c.expected, whole)
     const wholeJson = JSON.stringify(whole.response)
     if (JSON.stringify(split.response) !== wholeJson) mismatches.push("7-byte chunks gave a different result than whole bytes")

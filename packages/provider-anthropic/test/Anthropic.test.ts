@@ -6,27 +6,17 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Redacted, Stream } from "effect"
 import { readFileSync } from "node:fs"
-import { type ChatRequest, ErrorClassifier, type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { type ChatRequest, ErrorClassifier, StreamAccumulator } from "@switchyard/core"
 import { Anthropic } from "@switchyard/provider-anthropic"
-import { AnthropicWire, Fault, MockUpstream } from "@switchyard/testing"
+import { AnthropicWire, Fault, MockUpstream, Replay } from "@switchyard/testing"
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)))
 const context = { provider: "anthropic", model: "claude-sonnet-4-5" }
 
-const decode = (name: string, size?: number) =>
-  Effect.gen(function*() {
-    const bytes = fixture(name)
-    const chunks: Array<Uint8Array> = []
-    const step = size ?? bytes.length
-    for (let i = 0; i < bytes.length; i += step) chunks.push(bytes.subarray(i, i + step))
-    const events: Array<StreamEvent.StreamEvent> = []
-    const result = yield* Anthropic.dialect.decodeStream(Stream.fromIterable(chunks), context).pipe(
-      Stream.runForEach((e) => Effect.sync(() => events.push(e))),
-      Effect.result
-    )
-    const error: ProviderError.ProviderError | undefined = result._tag === "Failure" ? result.failure : undefined
-    return { response: StreamAccumulator.assemble(events), error }
-  })
+const decode = (name: string, size?: number) => {
+  const bytes = fixture(name)
+  return Replay.stream(Anthropic.dialect, Replay.chunked(bytes, size ?? bytes.length), context)
+}
 
 describe("Anthropic stream", () => {
   it.effect("assembles text and a tool call streamed as input_json_delta, usage with cache reads and writes as input", () =>

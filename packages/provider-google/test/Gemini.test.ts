@@ -6,25 +6,14 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Redacted, Stream } from "effect"
 import { readFileSync } from "node:fs"
-import { type ChatRequest, ErrorClassifier, type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { type ChatRequest, ErrorClassifier, StreamAccumulator } from "@switchyard/core"
 import { Gemini } from "@switchyard/provider-google"
-import { Fault, GeminiWire, MockUpstream } from "@switchyard/testing"
+import { Fault, GeminiWire, MockUpstream, Replay } from "@switchyard/testing"
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)))
 const context = { provider: "gemini", model: "gemini-2.5-flash" }
 
-const decode = (bytes: Uint8Array, size = bytes.length) =>
-  Effect.gen(function*() {
-    const chunks: Array<Uint8Array> = []
-    for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size))
-    const events: Array<StreamEvent.StreamEvent> = []
-    const result = yield* Gemini.dialect.decodeStream(Stream.fromIterable(chunks), context).pipe(
-      Stream.runForEach((e) => Effect.sync(() => events.push(e))),
-      Effect.result
-    )
-    const error: ProviderError.ProviderError | undefined = result._tag === "Failure" ? result.failure : undefined
-    return { response: StreamAccumulator.assemble(events), error }
-  })
+const decode = (bytes: Uint8Array, size = bytes.length) => Replay.stream(Gemini.dialect, Replay.chunked(bytes, size), context)
 
 describe("Gemini stream", () => {
   it.effect("keeps thought parts out of the answer, and takes the last usage (thoughts counted as output)", () =>

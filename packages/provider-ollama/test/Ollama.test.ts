@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import * as fc from "fast-check"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { ErrorClassifier, type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { ErrorClassifier, StreamAccumulator } from "@switchyard/core"
 import { Ollama } from "../src/index.ts"
+import { Replay } from "@switchyard/testing"
 
 const context = { provider: "ollama", model: "llama3.2" }
 const encoder = new TextEncoder()
@@ -12,33 +13,10 @@ const encoder = new TextEncoder()
 const fixture = (name: string): Uint8Array => readFileSync(join(import.meta.dirname, "fixtures", name))
 const fixtureText = (name: string): string => new TextDecoder().decode(fixture(name))
 
-/** Splits bytes at the given cut points. */
-const split = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Array> => {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Array<Uint8Array> = []
-  let start = 0
-  for (const p of points) {
-    out.push(bytes.slice(start, p))
-    start = p
-  }
-  out.push(bytes.slice(start))
-  return out
-}
+const split = Replay.split
 
-interface Outcome {
-  readonly events: ReadonlyArray<StreamEvent.StreamEvent>
-  readonly error: ProviderError.ProviderError | undefined
-}
-
-const decode = (chunks: ReadonlyArray<Uint8Array>): Effect.Effect<Outcome> =>
-  Effect.gen(function*() {
-    const events: Array<StreamEvent.StreamEvent> = []
-    const result = yield* Ollama.dialect.decodeStream(Stream.fromIterable(chunks), context).pipe(
-      Stream.runForEach((event) => Effect.sync(() => events.push(event))),
-      Effect.result
-    )
-    return { events, error: result._tag === "Failure" ? result.failure : undefined }
-  })
+/** Runs the dialect's stream decoder, keeping the events seen before any failure. */
+const decode = (chunks: ReadonlyArray<Uint8Array>) => Replay.stream(Ollama.dialect, chunks, context)
 
 const decodeFixture = (name: string) => decode([fixture(name)])
 const decodeLines = (...lines: ReadonlyArray<unknown>) =>

@@ -3,35 +3,17 @@
  * fixtures/README.md), whole and in every network split, and its request encoding per host.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import * as fc from "fast-check"
 import { readFileSync } from "node:fs"
-import { type ChatRequest, type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import type { ChatRequest } from "@switchyard/core"
 import { Hosts, OpenAiChat } from "@switchyard/provider-openai"
+import { Replay } from "@switchyard/testing"
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/chat/${name}`, import.meta.url)))
 
 const decode = (host: string, chunks: ReadonlyArray<Uint8Array>) =>
-  Effect.gen(function*() {
-    const events: Array<StreamEvent.StreamEvent> = []
-    const result = yield* OpenAiChat.dialect(Hosts.resolve(host))
-      .decodeStream(Stream.fromIterable(chunks), { provider: host, model: "m" })
-      .pipe(Stream.runForEach((e) => Effect.sync(() => events.push(e))), Effect.result)
-    const error: ProviderError.ProviderError | undefined = result._tag === "Failure" ? result.failure : undefined
-    return { events, response: StreamAccumulator.assemble(events), error }
-  })
-
-const splitAt = (bytes: Uint8Array, cuts: ReadonlyArray<number>) => {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Array<Uint8Array> = []
-  let last = 0
-  for (const p of points) {
-    out.push(bytes.subarray(last, p))
-    last = p
-  }
-  out.push(bytes.subarray(last))
-  return out
-}
+  Replay.stream(OpenAiChat.dialect(Hosts.resolve(host)), chunks, { provider: host, model: "m" })
 
 describe("OpenAiChat stream", () => {
   it.effect("assembles text split inside multi-byte characters, with usage after the finish", () =>
@@ -58,7 +40,7 @@ describe("OpenAiChat stream", () => {
       yield* Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(fc.array(fc.nat(), { maxLength: 30 }), async (cuts) => {
-            const split = await Effect.runPromise(decode("openai", splitAt(bytes, cuts)))
+            const split = await Effect.runPromise(decode("openai", Replay.split(bytes, cuts)))
             return JSON.stringify(split.response) === whole
           }),
           { numRuns: 60 }

@@ -1,9 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Stream } from "effect"
+import { Duration, Effect } from "effect"
 import * as fc from "fast-check"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { type ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { StreamAccumulator, type StreamEvent } from "@switchyard/core"
+import { Replay } from "@switchyard/testing"
 import * as OpenAiResponses from "../src/OpenAiResponses.ts"
 
 const context = { provider: "openai", model: "gpt-test" }
@@ -12,34 +13,10 @@ const encoder = new TextEncoder()
 const fixture = (name: string): Uint8Array => readFileSync(join(import.meta.dirname, "fixtures", "responses", name))
 const fixtureJson = (name: string): unknown => JSON.parse(new TextDecoder().decode(fixture(name)))
 
-/** Splits bytes at the given cut points. */
-const split = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Array<Uint8Array> => {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Array<Uint8Array> = []
-  let start = 0
-  for (const p of points) {
-    out.push(bytes.slice(start, p))
-    start = p
-  }
-  out.push(bytes.slice(start))
-  return out
-}
-
-interface Outcome {
-  readonly events: ReadonlyArray<StreamEvent.StreamEvent>
-  readonly error: ProviderError.ProviderError | undefined
-}
+const split = Replay.split
 
 /** Runs the dialect's stream decoder, keeping the events seen before any failure. */
-const decode = (chunks: ReadonlyArray<Uint8Array>): Effect.Effect<Outcome> =>
-  Effect.gen(function*() {
-    const events: Array<StreamEvent.StreamEvent> = []
-    const result = yield* OpenAiResponses.dialect.decodeStream(Stream.fromIterable(chunks), context).pipe(
-      Stream.runForEach((event) => Effect.sync(() => events.push(event))),
-      Effect.result
-    )
-    return { events, error: result._tag === "Failure" ? result.failure : undefined }
-  })
+const decode = (chunks: ReadonlyArray<Uint8Array>) => Replay.stream(OpenAiResponses.dialect, chunks, context)
 
 const decodeFixture = (name: string) => decode([fixture(name)])
 const decodeText = (sse: string) => decode([encoder.encode(sse)])
