@@ -8,7 +8,7 @@ import { Duration, Effect, Fiber, Redacted, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { type ChatRequest, ErrorClassifier, StreamAccumulator } from "@switchyard/core"
 import { Anthropic } from "@switchyard/provider-anthropic"
-import { AnthropicWire, Fault, MockUpstream, Replay } from "@switchyard/testing"
+import { AnthropicWire, Fault, MockUpstream, Replay, Reply } from "@switchyard/testing"
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)))
 const context = { provider: "anthropic", model: "claude-sonnet-4-5" }
@@ -219,5 +219,22 @@ describe("Anthropic over HTTP", () => {
       yield* Fiber.interrupt(fiber)
       const exchange = yield* upstream.awaitOutcome(0).pipe(Effect.timeout("2 seconds"))
       assert.strictEqual(exchange.outcome._tag, "ClosedByClient")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("replays the recorded stream and error bytes through HTTP, three bytes at a time", () =>
+    Effect.gen(function*() {
+      const upstream = yield* MockUpstream.make()
+      const sse = { "content-type": "text/event-stream; charset=utf-8" }
+      yield* upstream.enqueue(
+        AnthropicWire.route,
+        Reply.make({ headers: sse, body: fixture("stream-tool-use-cached.sse") }).pipe(Fault.tinyWrites(3)),
+        Reply.make({ status: 429, headers: { "content-type": "application/json", "retry-after": "9" }, body: fixture("error-429-rate-limit.json") })
+      )
+      const anthropic = yield* provider(upstream.url)
+      const response = StreamAccumulator.assemble(yield* Stream.runCollect(anthropic.stream({ ...request, stream: true })))
+      assert.deepStrictEqual(response, (yield* decode("stream-tool-use-cached.sse")).response)
+      const error = yield* anthropic.complete(request).pipe(Effect.flip)
+      assert.strictEqual(error.category, "rate_limited")
+      assert.strictEqual(Duration.toSeconds(error.retryAfter!), 9)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

@@ -8,7 +8,7 @@ import { Duration, Effect, Fiber, Redacted, Stream } from "effect"
 import { readFileSync } from "node:fs"
 import { type ChatRequest, ErrorClassifier, StreamAccumulator } from "@switchyard/core"
 import { Gemini } from "@switchyard/provider-google"
-import { Fault, GeminiWire, MockUpstream, Replay } from "@switchyard/testing"
+import { Fault, GeminiWire, MockUpstream, Replay, Reply } from "@switchyard/testing"
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)))
 const context = { provider: "gemini", model: "gemini-2.5-flash" }
@@ -190,5 +190,21 @@ describe("Gemini over HTTP", () => {
       yield* Fiber.interrupt(fiber)
       const exchange = yield* upstream.awaitOutcome(0).pipe(Effect.timeout("2 seconds"))
       assert.strictEqual(exchange.outcome._tag, "ClosedByClient")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("replays the recorded stream and error bytes through HTTP, three bytes at a time", () =>
+    Effect.gen(function*() {
+      const upstream = yield* MockUpstream.make()
+      yield* upstream.enqueue(
+        GeminiWire.route,
+        Reply.make({ headers: { "content-type": "text/event-stream" }, body: fixture("stream-thoughts-text.sse") }).pipe(Fault.tinyWrites(3)),
+        Reply.make({ status: 503, headers: { "content-type": "application/json" }, body: fixture("error-503-unavailable.json") })
+      )
+      const gemini = yield* provider(upstream.url)
+      const response = StreamAccumulator.assemble(yield* Stream.runCollect(gemini.stream({ ...request, stream: true })))
+      assert.deepStrictEqual(response, (yield* decode(fixture("stream-thoughts-text.sse"))).response)
+      const error = yield* gemini.complete(request).pipe(Effect.flip)
+      assert.strictEqual(error.category, "overloaded")
+      assert.strictEqual(error.retryable, true)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

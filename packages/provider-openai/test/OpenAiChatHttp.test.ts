@@ -5,8 +5,10 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Redacted, Stream } from "effect"
-import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { OpenAiChat } from "@switchyard/provider-openai"
+import { readFileSync } from "node:fs"
+import { StreamAccumulator } from "@switchyard/core"
+import { Fault, MockUpstream, OpenAiChatWire, Replay, Reply } from "@switchyard/testing"
+import { Hosts, OpenAiChat } from "@switchyard/provider-openai"
 
 const request = { model: "llama-3.3-70b-versatile", messages: [{ role: "user" as const, content: "hi" }] }
 
@@ -48,5 +50,24 @@ describe("OpenAiChat over HTTP", () => {
       yield* Fiber.interrupt(reading)
       const exchange = yield* upstream.awaitOutcome(0).pipe(Effect.timeout("2 seconds"))
       assert.strictEqual(exchange.outcome._tag, "ClosedByClient")
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.live("replays recorded stream and error bytes through HTTP, three bytes at a time", () =>
+    Effect.gen(function*() {
+      const fixture = (path: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${path}`, import.meta.url)))
+      const upstream = yield* MockUpstream.make()
+      yield* upstream.enqueue(
+        OpenAiChatWire.route,
+        Reply.make({ headers: { "content-type": "text/event-stream" }, body: fixture("chat/stream-parallel-tool-calls.sse") }).pipe(Fault.tinyWrites(3)),
+        Reply.make({ status: 504, headers: { "content-type": "text/html" }, body: fixture("errors/nginx-504.html") })
+      )
+      const groq = yield* provider(upstream.url)
+      const response = StreamAccumulator.assemble(yield* Stream.runCollect(groq.stream(request)))
+      const expected = yield* Replay.stream(OpenAiChat.dialect(Hosts.resolve("groq")), [fixture("chat/stream-parallel-tool-calls.sse")], { provider: "groq", model: "m" })
+      assert.deepStrictEqual(response, expected.response)
+      assert.strictEqual(response.choices[0]?.toolCalls.length, 2)
+      const error = yield* groq.complete(request).pipe(Effect.flip)
+      assert.strictEqual(error.category, "timeout")
+      assert.strictEqual(error.retryable, true)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })
