@@ -29,7 +29,9 @@ interface Running {
 const start = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = cleanEnv()) =>
   Effect.acquireRelease(
     Effect.callback<{ child: ReturnType<typeof spawn>; running: Running }, Error>((resume) => {
-      const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+      // A fresh working directory: without a config the ledger file is created there.
+      const cwd = mkdtempSync(join(tmpdir(), "switchyard-serve-"))
+      const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
       let output = ""
       const onData = (data: Buffer) => {
         output += data.toString()
