@@ -1,0 +1,34 @@
+/**
+ * Where route breaker states live. The breaker logic is pure (`admit`/`record` over a state), so a
+ * store only has to read a key and update it atomically: `layerMemory` for one process; a shared
+ * store (Redis with `WATCH`/`MULTI`, or a Lua script running the same transitions) can replace it
+ * without touching `RouteHealth` or the router.
+ */
+import { Context, Effect, Layer } from "effect"
+import { type BreakerState, initial } from "./internal/breaker.ts"
+
+export type { BreakerState } from "./internal/breaker.ts"
+
+export interface HealthStoreShape {
+  readonly get: (key: string) => Effect.Effect<BreakerState>
+  /** Applies `f` to the key's state atomically, storing the new state and returning the result. */
+  readonly modify: <A>(key: string, f: (state: BreakerState) => readonly [A, BreakerState]) => Effect.Effect<A>
+}
+
+export class HealthStore extends Context.Service<HealthStore, HealthStoreShape>()("@switchyard/routing/HealthStore") {}
+
+/** An in-process store (a `Map`; updates are synchronous, hence atomic). */
+export const makeMemory: Effect.Effect<HealthStoreShape> = Effect.sync(() => {
+  const states = new Map<string, BreakerState>()
+  return {
+    get: (key) => Effect.sync(() => states.get(key) ?? initial),
+    modify: (key, f) =>
+      Effect.sync(() => {
+        const [result, next] = f(states.get(key) ?? initial)
+        states.set(key, next)
+        return result
+      })
+  }
+})
+
+export const layerMemory: Layer.Layer<HealthStore> = Layer.effect(HealthStore, makeMemory)

@@ -1,0 +1,39 @@
+/**
+ * A route: one model on one configured provider, the unit that routing orders, guards and measures.
+ * Its `key` (`provider/model`) names its circuit breaker and its latency statistics.
+ */
+import type { ProviderError } from "@switchyard/core"
+
+export interface Route {
+  readonly provider: string
+  readonly model: string
+  /** Share of traffic under the weighted strategy (default 1; 0 or less: only when others fail). */
+  readonly weight?: number | undefined
+  /** Lower goes first under the priority strategy; routes without one keep config order after. */
+  readonly priority?: number | undefined
+}
+
+/** The key of a route's breaker and statistics: `provider/model`. */
+export const key = (route: Route): string => `${route.provider}/${route.model}`
+
+/**
+ * Why an attempt ran: the first try, a retry of the same route, a hedge started while another
+ * attempt was still running, or a later route after a failure (failover or context fallback).
+ */
+export type Role = "primary" | "retry" | "hedge" | "fallback"
+
+/** How an attempt ended: `ok`, the failure's category, or `cancelled` (lost a hedge race). */
+export type Outcome = "ok" | ProviderError.Category | "cancelled"
+
+/** One attempt of a routed request. */
+export interface Attempt {
+  readonly route: Route
+  readonly role: Role
+  readonly outcome: Outcome
+  /** The HTTP status of the failure, when it came with one. */
+  readonly status?: number | undefined
+  /** Clock milliseconds. */
+  readonly startedAt: number
+  /** Until the answer (whole answers) or the first content event (streams), or the failure. */
+  readonly durationMs: number
+}

@@ -1,0 +1,152 @@
+/**
+ * The router: runs one request over a list of routes with health-aware ordering, failover and
+ * retries under one deadline, and optional hedging. `run` is for whole answers; `stream` is for
+ * streams and commits to the first attempt that yields a content event: before that any failure
+ * fails over invisibly, after it a break surfaces as `StreamBroken` with the delivered event count.
+ */
+import { Clock, Context, type Duration, Effect, Exit, Layer, type Pull, Scope, Stream } from "effect"
+import type { ProviderError, StreamEvent } from "@switchyard/core"
+import * as Deadline from "./Deadline.ts"
+import * as FailoverPolicy from "./FailoverPolicy.ts"
+import type * as Hedge from "./Hedge.ts"
+import * as HedgeBudget from "./HedgeBudget.ts"
+import { commit } from "./internal/commit.ts"
+import { execute, type Plan } from "./internal/engine.ts"
+import * as LatencyStats from "./LatencyStats.ts"
+import { type Attempt, key, type Role, type Route } from "./Route.ts"
+import * as RouteHealth from "./RouteHealth.ts"
+import { type RoutingError, StreamBroken } from "./RoutingError.ts"
+import * as Strategy from "./Strategy.ts"
+import * as StreamTimeouts from "./StreamTimeouts.ts"
+
+/** Per-request settings; each overrides the router's default. */
+export interface RequestOptions {
+  readonly strategy?: Strategy.Strategy | undefined
+  readonly policy?: FailoverPolicy.FailoverPolicy | undefined
+  /** The total time for the request, every attempt and pause included (default: none). */
+  readonly deadline?: Duration.Input | undefined
+  readonly timeouts?: StreamTimeouts.Timeouts | undefined
+  /** When to hedge; `false` turns hedging off for this request. */
+  readonly hedge?: Hedge.Delay | false | undefined
+}
+
+export interface Routed<A> {
+  readonly value: A
+  /** The route that answered. */
+  readonly route: Route
+  readonly attempts: ReadonlyArray<Attempt>
+}
+
+export interface RoutedStream {
+  /** The committed stream, its first events included; a later failure is `StreamBroken`. */
+  readonly stream: Stream.Stream<StreamEvent.StreamEvent, StreamBroken>
+  readonly route: Route
+  /** The attempts up to the commit (the committed attempt's duration is its time to first content). */
+  readonly attempts: ReadonlyArray<Attempt>
+}
+
+export interface RouterShape {
+  readonly run: <A>(
+    routes: ReadonlyArray<Route>,
+    call: (route: Route, role: Role) => Effect.Effect<A, ProviderError.ProviderError>,
+    options?: RequestOptions
+  ) => Effect.Effect<Routed<A>, RoutingError>
+  /** The returned stream's upstream lives in the caller's scope at the latest. */
+  readonly stream: (
+    routes: ReadonlyArray<Route>,
+    call: (route: Route, role: Role) => Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>,
+    options?: RequestOptions
+  ) => Effect.Effect<RoutedStream, RoutingError, Scope.Scope>
+}
+
+export class Router extends Context.Service<Router, RouterShape>()("@switchyard/routing/Router") {}
+
+export type Options = RequestOptions
+
+export const make = (
+  defaults: Options = {}
+): Effect.Effect<RouterShape, never, RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget> =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<
+      RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget
+    >()
+    const stats = Context.get(context, LatencyStats.LatencyStats)
+
+    const plan = (options: RequestOptions, committedIsTotal: boolean) =>
+      Effect.map(Deadline.make(options.deadline ?? defaults.deadline), (deadline): Plan => {
+        const hedge = options.hedge ?? defaults.hedge
+        return {
+          strategy: options.strategy ?? defaults.strategy ?? Strategy.priority,
+          policy: options.policy ?? defaults.policy ?? FailoverPolicy.defaults,
+          deadline,
+          hedge: hedge === false ? undefined : hedge,
+          committedIsTotal
+        }
+      })
+    const timeoutsOf = (options: RequestOptions) => options.timeouts ?? defaults.timeouts ?? {}
+
+    const run: RouterShape["run"] = (routes, call, options = {}) =>
+      Effect.gen(function*() {
+        const p = yield* plan(options, true)
+        const timeouts = timeoutsOf(options)
+        const result = yield* execute(routes, (route, role) =>
+          call(route, role).pipe(
+            StreamTimeouts.effect({ provider: route.provider, deadline: p.deadline }, timeouts)
+          ), p)
+        return { value: result.value, route: result.route, attempts: [...result.attempts] }
+      }).pipe(Effect.provideContext(context))
+
+    const stream: RouterShape["stream"] = (routes, call, options = {}) =>
+      Effect.gen(function*() {
+        const parent = yield* Effect.scope
+        const p = yield* plan(options, false)
+        const timeouts = timeoutsOf(options)
+        const result = yield* execute(routes, (route, role) =>
+          commit(
+            parent,
+            call(route, role).pipe(StreamTimeouts.stream({ provider: route.provider, deadline: p.deadline }, timeouts))
+          ), p)
+        const { head, rest, scope } = result.value
+        const attempts = [...result.attempts]
+        const startedAt = attempts[attempts.length - 1]?.startedAt ?? p.deadline.startedAt
+        let delivered = 0
+        const tail = rest === undefined
+          ? Stream.empty
+          : Stream.fromPull(Effect.succeed(rest as Pull.Pull<readonly [StreamEvent.StreamEvent, ...Array<StreamEvent.StreamEvent>], ProviderError.ProviderError>))
+        const done = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          stats.observe(key(result.route), "total", now - startedAt))
+        return {
+          route: result.route,
+          attempts,
+          stream: Stream.fromIterable(head).pipe(
+            Stream.concat(tail),
+            Stream.tap(() => Effect.sync(() => delivered++)),
+            Stream.concat(Stream.fromEffectDrain(done)),
+            Stream.mapError((error) => new StreamBroken({ error, delivered, attempts })),
+            Stream.ensuring(Scope.close(scope, Exit.void))
+          )
+        }
+      }).pipe(Effect.provideContext(context))
+
+    return { run, stream }
+  })
+
+export const layer = (
+  defaults: Options = {}
+): Layer.Layer<Router, never, RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget> =>
+  Layer.effect(Router, make(defaults))
+
+/** The router with in-memory breakers, statistics and hedge budget (also provided, for inspection). */
+export const layerMemory = (options: {
+  readonly router?: Options | undefined
+  readonly health?: RouteHealth.Options | undefined
+  readonly latency?: LatencyStats.Options | undefined
+  readonly hedgeBudget?: HedgeBudget.Options | undefined
+} = {}): Layer.Layer<Router | RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget> =>
+  layer(options.router).pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      RouteHealth.layerMemory(options.health),
+      LatencyStats.layerMemory(options.latency),
+      HedgeBudget.layerMemory(options.hedgeBudget)
+    ))
+  )

@@ -1,0 +1,143 @@
+/**
+ * The routing loop shared by whole answers and streams: order the routes, admit each through its
+ * breaker, run attempts (hedged once when enabled), log them, feed health and latency, and decide
+ * after every failure with the failover policy, all within one deadline. An attempt "commits" when
+ * its effect succeeds: for a whole answer that is the answer, for a stream its first content event.
+ */
+import { Clock, Effect, Exit, Option } from "effect"
+import { ProviderError } from "@switchyard/core"
+import * as Deadline from "../Deadline.ts"
+import * as FailoverPolicy from "../FailoverPolicy.ts"
+import * as Hedge from "../Hedge.ts"
+import { HedgeBudget } from "../HedgeBudget.ts"
+import { LatencyStats } from "../LatencyStats.ts"
+import { type Attempt, key, type Role, type Route } from "../Route.ts"
+import { RouteHealth, type Admission } from "../RouteHealth.ts"
+import { AttemptFailed, RoutesExhausted, type RoutingError } from "../RoutingError.ts"
+import * as Strategy from "../Strategy.ts"
+
+export interface Plan {
+  readonly strategy: Strategy.Strategy
+  readonly policy: FailoverPolicy.FailoverPolicy
+  readonly deadline: Deadline.Deadline
+  readonly hedge: Hedge.Delay | undefined
+  /** Whether a committed attempt's duration is also its total latency (whole answers). */
+  readonly committedIsTotal: boolean
+}
+
+export interface Committed<C> {
+  readonly value: C
+  readonly route: Route
+  /** The attempts log; later updates (a stream's end) stay visible through the same array. */
+  readonly attempts: Array<Attempt>
+}
+
+type Services = RouteHealth | LatencyStats | HedgeBudget
+
+export const execute = <C>(
+  routes: ReadonlyArray<Route>,
+  attempt: (route: Route, role: Role) => Effect.Effect<C, ProviderError.ProviderError>,
+  plan: Plan
+): Effect.Effect<Committed<C>, RoutingError, Services> =>
+  Effect.gen(function*() {
+    const health = yield* RouteHealth
+    const stats = yield* LatencyStats
+    const budget = yield* HedgeBudget
+    yield* budget.deposit
+
+    const attempts: Array<Attempt> = []
+    /** Written by attempts and the hedge starter (closures), read by the loop. */
+    const state: { lastError: ProviderError.ProviderError | undefined; hedged: boolean } = {
+      lastError: undefined,
+      hedged: false
+    }
+    const queue: Array<{ route: Route; role: Role }> = (yield* Strategy.order(plan.strategy, routes))
+      .map((route, i) => ({ route, role: i === 0 ? "primary" : "fallback" }))
+
+    /** One attempt, logged, with its outcome reported to the breaker and the statistics. */
+    const guarded = (route: Route, role: Role, admission: Admission) =>
+      Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
+        const index = attempts.push({ route, role, outcome: "cancelled", startedAt, durationMs: 0 }) - 1
+        return yield* attempt(route, role).pipe(
+          Effect.map((value) => [value, route] as const),
+          Effect.onExit((exit) =>
+            Effect.gen(function*() {
+              const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+              const error = Exit.isFailure(exit) ? Exit.findErrorOption(exit) : Option.none()
+              if (Exit.isSuccess(exit)) {
+                attempts[index] = { route, role, outcome: "ok", startedAt, durationMs }
+                yield* health.record(key(route), admission, "success")
+                yield* stats.observe(key(route), "ttft", durationMs)
+                if (plan.committedIsTotal) yield* stats.observe(key(route), "total", durationMs)
+              } else if (Option.isSome(error)) {
+                const e = error.value
+                state.lastError = e
+                attempts[index] = { route, role, outcome: e.category, status: e.status, startedAt, durationMs }
+                yield* health.record(key(route), admission, e.retryable ? "failure" : "ignored")
+              } else {
+                attempts[index] = { route, role, outcome: "cancelled", startedAt, durationMs }
+                yield* health.record(key(route), admission, "ignored")
+              }
+            })
+          )
+        )
+      })
+
+    /** The next admitted route from the queue (rejected ones are dropped). */
+    const nextAdmitted = Effect.gen(function*() {
+      while (queue.length > 0) {
+        const next = queue.shift()!
+        const admission = yield* health.admit(key(next.route))
+        if (admission._tag !== "Rejected") return Option.some({ ...next, admission })
+      }
+      return Option.none()
+    })
+
+    const startHedge = Effect.gen(function*() {
+      if (state.hedged || !(yield* budget.withdraw)) return Option.none()
+      const next = yield* nextAdmitted
+      if (Option.isNone(next)) return Option.none()
+      state.hedged = true
+      return Option.some(guarded(next.value.route, "hedge", next.value.admission))
+    })
+
+    const run = (route: Route, role: Role, admission: Admission) =>
+      Effect.gen(function*() {
+        if (plan.hedge === undefined || state.hedged) return yield* guarded(route, role, admission)
+        const delay = yield* Hedge.delayFor(plan.hedge, key(route))
+        return yield* Hedge.race(guarded(route, role, admission), delay, startHedge)
+      })
+
+    const expired = (): ProviderError.ProviderError =>
+      new ProviderError.Timeout({ provider: "router", message: "The request deadline passed", phase: "deadline" })
+
+    while (true) {
+      if (yield* Deadline.isExpired(plan.deadline)) {
+        if (state.lastError?.category !== "timeout") state.lastError = expired()
+        break
+      }
+      const next = yield* nextAdmitted
+      if (Option.isNone(next)) break
+      const { route } = next.value
+      let { admission, role } = next.value
+      for (let retries = 0;; retries++) {
+        const hedgedBefore = state.hedged
+        const exit = yield* Effect.exit(run(route, role, admission))
+        if (Exit.isSuccess(exit)) return { value: exit.value[0], route: exit.value[1], attempts }
+        if (Option.isNone(Exit.findErrorOption(exit)) || state.lastError === undefined) return yield* Effect.interrupt
+        const remaining = yield* Deadline.remaining(plan.deadline)
+        const decision = yield* FailoverPolicy.decide(plan.policy, { error: state.lastError, route, retries, remaining })
+        if (decision._tag === "Fail") return yield* new AttemptFailed({ error: state.lastError, attempts })
+        if (decision._tag === "Fallback") queue.unshift({ route: decision.route, role: "fallback" })
+        // After a hedged round both routes have failed: move on rather than retry one of them.
+        if (decision._tag !== "Retry" || state.hedged !== hedgedBefore) break
+        yield* Effect.sleep(decision.delay)
+        const again = yield* health.admit(key(route))
+        if (again._tag === "Rejected") break
+        admission = again
+        role = "retry"
+      }
+    }
+    return yield* new RoutesExhausted({ attempts, lastError: state.lastError })
+  })

@@ -1,0 +1,41 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect, Option } from "effect"
+import { TestClock } from "effect/testing"
+import { LatencyStats } from "../src/index.ts"
+
+const q = (stats: LatencyStats.LatencyStatsShape, key: string, quantile: number) =>
+  Effect.map(stats.quantile(key, "ttft", quantile), (d) => Option.getOrThrow(Option.map(d, Duration.toMillis)))
+
+describe("LatencyStats", () => {
+  it.effect("quantiles of 1..10000 ms are within the relative accuracy", () =>
+    Effect.gen(function*() {
+      const stats = yield* LatencyStats.LatencyStats
+      // A shuffled order: the sketch must not depend on arrival order.
+      for (let i = 0; i < 10_000; i++) yield* stats.observe("a/m", "ttft", ((i * 7919) % 10_000) + 1)
+      for (const [quantile, exact] of [[0.5, 5000], [0.9, 9000], [0.99, 9900], [0.999, 9990]] as const) {
+        const estimate = yield* q(stats, "a/m", quantile)
+        assert.isAtMost(Math.abs(estimate - exact) / exact, 0.021, `p${quantile * 100}: ${estimate} vs ${exact}`)
+      }
+      assert.isTrue(Option.isNone(yield* stats.quantile("a/m", "total", 0.5)))
+      assert.isTrue(Option.isNone(yield* stats.quantile("b/m", "ttft", 0.5)))
+    }).pipe(Effect.provide(LatencyStats.layerMemory())))
+
+  it.effect("a heavy tail shows in p99 but not p50", () =>
+    Effect.gen(function*() {
+      const stats = yield* LatencyStats.LatencyStats
+      for (let i = 0; i < 1000; i++) yield* stats.observe("a/m", "total", i % 20 === 0 ? "2 seconds" : "50 millis")
+      const p50 = Duration.toMillis(Option.getOrThrow(yield* stats.quantile("a/m", "total", 0.5)))
+      const p99 = Duration.toMillis(Option.getOrThrow(yield* stats.quantile("a/m", "total", 0.99)))
+      assert.isAtMost(Math.abs(p50 - 50), 1)
+      assert.isAtMost(Math.abs(p99 - 2000), 40)
+    }).pipe(Effect.provide(LatencyStats.layerMemory())))
+
+  it.effect("with a half-life, old observations fade", () =>
+    Effect.gen(function*() {
+      const stats = yield* LatencyStats.LatencyStats
+      for (let i = 0; i < 100; i++) yield* stats.observe("a/m", "ttft", 1000)
+      yield* TestClock.adjust("10 minutes")
+      for (let i = 0; i < 10; i++) yield* stats.observe("a/m", "ttft", 100)
+      assert.isAtMost(Math.abs((yield* q(stats, "a/m", 0.5)) - 100), 2)
+    }).pipe(Effect.provide(LatencyStats.layerMemory({ halfLife: "1 minute" }))))
+})

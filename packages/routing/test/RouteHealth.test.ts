@@ -1,0 +1,95 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { RouteHealth } from "../src/index.ts"
+
+const key = "openai/gpt-4o"
+const options: RouteHealth.Options = { consecutiveFailures: 3, cooldown: "10 seconds", jitter: 0.2 }
+
+const fail = (health: RouteHealth.RouteHealthShape, times: number) =>
+  Effect.repeat(
+    Effect.flatMap(health.admit(key), (admission) => health.record(key, admission, "failure")),
+    { times: times - 1 }
+  )
+
+describe("RouteHealth", () => {
+  it.effect("opens after N consecutive failures and rejects until a jittered reopening", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      yield* fail(health, 2)
+      assert.strictEqual((yield* health.admit(key))._tag, "Allowed")
+      yield* fail(health, 1)
+      const rejected = yield* health.admit(key)
+      assert.strictEqual(rejected._tag, "Rejected")
+      if (rejected._tag !== "Rejected") return
+      assert.isAtLeast(rejected.reopensAt, 8_000)
+      assert.isAtMost(rejected.reopensAt, 12_000)
+      assert.strictEqual(yield* health.status(key), "open")
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("a success resets the consecutive count", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      yield* fail(health, 2)
+      yield* health.record(key, yield* health.admit(key), "success")
+      yield* fail(health, 2)
+      assert.strictEqual((yield* health.admit(key))._tag, "Allowed")
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("after the cooldown admits exactly one probe, which closes the circuit on success", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      yield* fail(health, 3)
+      yield* TestClock.adjust("12 seconds")
+      const probe = yield* health.admit(key)
+      assert.strictEqual(probe._tag, "Probe")
+      assert.strictEqual((yield* health.admit(key))._tag, "Rejected")
+      assert.strictEqual((yield* health.admit(key))._tag, "Rejected")
+      yield* health.record(key, probe, "success")
+      assert.strictEqual(yield* health.status(key), "closed")
+      assert.strictEqual((yield* health.admit(key))._tag, "Allowed")
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("a failed probe reopens the circuit for another cooldown", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      yield* fail(health, 3)
+      yield* TestClock.adjust("12 seconds")
+      const probe = yield* health.admit(key)
+      yield* health.record(key, probe, "failure")
+      const rejected = yield* health.admit(key)
+      assert.strictEqual(rejected._tag, "Rejected")
+      if (rejected._tag === "Rejected") assert.isAtLeast(rejected.reopensAt, 12_000 + 8_000)
+      yield* TestClock.adjust("12 seconds")
+      assert.strictEqual((yield* health.admit(key))._tag, "Probe")
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("a cancelled probe frees the slot; a late outcome of the old circuit changes nothing", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      const early = yield* health.admit(key)
+      yield* fail(health, 3)
+      yield* TestClock.adjust("12 seconds")
+      const probe = yield* health.admit(key)
+      yield* health.record(key, early, "success")
+      assert.strictEqual(yield* health.status(key), "half_open")
+      yield* health.record(key, probe, "ignored")
+      assert.strictEqual((yield* health.admit(key))._tag, "Probe")
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("opens on a failure rate over the window", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      for (const verdict of ["failure", "success", "failure", "success", "failure", "success"] as const) {
+        yield* health.record(key, yield* health.admit(key), verdict)
+      }
+      assert.strictEqual(yield* health.status(key), "closed")
+      yield* health.record(key, yield* health.admit(key), "failure")
+      assert.strictEqual(yield* health.status(key), "closed")
+      yield* health.record(key, yield* health.admit(key), "failure")
+      assert.strictEqual(yield* health.status(key), "open")
+    }).pipe(Effect.provide(RouteHealth.layerMemory({
+      consecutiveFailures: 10,
+      failureRate: { threshold: 0.6, window: 6 }
+    }))))
+})
