@@ -6,12 +6,13 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { fileURLToPath } from "node:url"
 import { NodeServices } from "@effect/platform-node"
-import { Accounting, Gateway, GatewayConfig, ProviderRegistry } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import { MockProvider } from "@switchyard/testing"
 
 const config: GatewayConfig.GatewayConfig = {
   providers: { primary: { kind: "demo" }, backup: { kind: "demo" } },
   ledger: { kind: "memory" },
+  routing: { on: { rate_limited: "failover" } },
   models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } }
 }
 
@@ -26,7 +27,8 @@ describe("swapping providers for mocks", () => {
       }).pipe(
         Effect.provide(Gateway.layer(config).pipe(
           Layer.provide(ProviderRegistry.fromProviders([primary, backup])),
-          Layer.provide(Accounting.layer(config, "."))
+          Layer.provide(Accounting.layer(config, ".")),
+          Layer.provide(RoutingConfig.layer(config.routing))
         ))
       )
       assert.strictEqual(answer.response.choices[0]?.content, "Hello")

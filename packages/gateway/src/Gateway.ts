@@ -1,30 +1,38 @@
 /**
  * The `Gateway` service: what the HTTP server, the CLI and library users call. It resolves a request's
  * `model` to routes (an alias from the config, `provider/model`, a model a provider lists, or the only
- * provider there is), tries them in order, and reports every attempt. A stream fails over invisibly
- * until its first content event; after that it is committed to its route.
+ * provider there is), holds budget, and hands the routes to the `Router` (health-aware order,
+ * retries and failover under one deadline, hedging), reporting every attempt. A stream fails over
+ * invisibly until its first content event; after that it is committed to its route.
  */
-import { Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
+import { Context, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
   type Provider,
   type ProviderError,
   type StreamEvent,
-  ProviderError as Errors
+  ProviderError as Errors,
+  Usage
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing } from "@switchyard/cost"
+import { Router, type RoutingError } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { CurrentAttempt, Metering } from "./Metering.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
-import { type Attempt, label, movesOn, type Route } from "./Route.ts"
+import { type Attempt, label, type Route } from "./Route.ts"
+import * as RoutingConfig from "./RoutingConfig.ts"
 
-/** Who is asking: the server fills it from the HTTP request; library callers may leave it out. */
+/** Who is asking, and what they asked of routing: the server fills it from the HTTP request. */
 export interface Caller {
   readonly requestId?: string | undefined
   /** The id of the client's API key, for the ledger and per-key budgets. */
   readonly apiKeyId?: string | null | undefined
+  /** More models to fall back on, in order, after the requested one's routes (OpenRouter's `models`). */
+  readonly fallbackModels?: ReadonlyArray<string> | undefined
+  /** Overrides of the routing settings for this request (deadline, hedge, timeouts, strategy). */
+  readonly routing?: RoutingConfig.RequestRouting | undefined
 }
 
 /** A whole answer and how it was obtained. */
@@ -48,47 +56,6 @@ export class Gateway extends Context.Service<Gateway, {
   /** Model names clients can use: aliases, then `provider/model` for every listed model. */
   readonly models: ReadonlyArray<string>
 }>()("@switchyard/gateway/Gateway") {}
-
-/** Events that mean the provider has started answering (as opposed to metadata). */
-const isContent = (event: StreamEvent.StreamEvent): boolean =>
-  event._tag !== "ResponseStart" && event._tag !== "UsageReport"
-
-type Chunk = ReadonlyArray<StreamEvent.StreamEvent>
-
-/**
- * Starts a provider stream and reads it up to its first content event. On failure the attempt's
- * resources (its HTTP request) are released at once; on success they live until the returned stream
- * ends or is interrupted.
- */
-const openStream = (provider: Provider.ProviderShape, request: ChatRequest.ChatRequest) =>
-  Effect.gen(function*() {
-    const scope = yield* Scope.make()
-    const untilContent = Effect.gen(function*() {
-      const pull = yield* Stream.toPull(provider.stream(request)).pipe(Scope.provide(scope))
-      const buffered: Array<StreamEvent.StreamEvent> = []
-      while (!buffered.some(isContent)) {
-        const chunk: Chunk = yield* pull.pipe(
-          Pull.catchDone(() =>
-            Effect.fail(
-              new Errors.StreamInterrupted({
-                provider: provider.name,
-                message: `${provider.name}: stream ended before any content`
-              })
-            )
-          )
-        )
-        buffered.push(...chunk)
-      }
-      return { buffered, pull }
-    })
-    const { buffered, pull } = yield* untilContent.pipe(
-      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)))
-    )
-    return Stream.fromIterable(buffered).pipe(
-      Stream.concat(Stream.fromPull(Effect.succeed(pull))),
-      Stream.ensuring(Scope.close(scope, Exit.void))
-    )
-  })
 
 export const make = (config: GatewayConfig) =>
   Effect.gen(function*() {
@@ -115,10 +82,45 @@ export const make = (config: GatewayConfig) =>
     const budgets = yield* Budgets.Budgets
     const pricing = yield* Pricing.Pricing
     const estimate = yield* Estimate.Estimate
+    const router = yield* Router.Router
     const metered = new Map(
       registry.names.map((name) => [name, metering.wrap(Option.getOrThrow(registry.get(name)).provider)])
     )
     const providerOf = (route: Route): Provider.ProviderShape => metered.get(route.provider)!
+
+    /** Routes of the requested model, then of each fallback model the caller named. */
+    const routesFor = (request: ChatRequest.ChatRequest, caller: Caller) =>
+      Effect.map(
+        Effect.forEach([request.model, ...(caller.fallbackModels ?? [])], resolve),
+        (lists) => lists.flat()
+      )
+
+    /**
+     * The price of a million input and a million output tokens on a route, for the `price`
+     * strategy; unknown prices sort last.
+     */
+    const referencePrices = (routes: ReadonlyArray<Route>) =>
+      Effect.map(
+        Effect.forEach(routes, (route) =>
+          pricing.price({ ...route, usage: Usage.make({ inputTokens: 1_000_000, outputTokens: 1_000_000 }) })),
+        (prices) => {
+          const byRoute = new Map(routes.map((route, i) => [label(route), Option.match(prices[i]!, { onNone: () => Infinity, onSome: (c) => c.total })]))
+          return (route: Route) => byRoute.get(label(route)) ?? Infinity
+        }
+      )
+
+    /** The router options of a request: the config's, the alias's, then the caller's. */
+    const optionsFor = (request: ChatRequest.ChatRequest, routes: ReadonlyArray<Route>, caller: Caller) =>
+      Effect.gen(function*() {
+        const alias = aliases[request.model]
+        const settings: RoutingConfig.RequestRouting = {
+          ...config.routing,
+          ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias)),
+          ...caller.routing
+        }
+        const price = settings.strategy === "price" ? yield* referencePrices(routes) : () => 0
+        return RoutingConfig.requestOptions(settings, price)
+      })
 
     /**
      * Holds, in every budget that applies, the most the request can cost on its dearest route (its
@@ -140,81 +142,97 @@ export const make = (config: GatewayConfig) =>
         }
       })
 
-    /**
-     * Tries routes in order with `attempt`, recording each try, until one succeeds or a failure stops
-     * it. Every attempt runs with its `CurrentAttempt`, so metering knows whose it is.
-     */
-    const failover = <A>(
-      request: ChatRequest.ChatRequest,
-      routes: ReadonlyArray<Route>,
-      caller: Caller & { readonly requestId: string; readonly spend: (usd: number) => void },
-      attempt: (provider: Provider.ProviderShape, request: ChatRequest.ChatRequest) => Effect.Effect<A, ProviderError.ProviderError>
-    ) =>
+    /** A routing failure as the gateway's: the last provider error decides what the client sees. */
+    const failed = (error: RoutingError.RoutingError): GatewayError =>
+      error._tag === "AttemptFailed"
+        ? new RoutesExhausted({ attempts: error.attempts, last: error.error })
+        : new RoutesExhausted({
+          attempts: error.attempts,
+          last: error.lastError ??
+            new Errors.Overloaded({ provider: "switchyard", message: "No route is available: every circuit breaker is open." })
+        })
+
+    interface Prepared {
+      readonly request: ChatRequest.ChatRequest
+      readonly routes: ReadonlyArray<Route>
+      readonly options: Router.RequestOptions
+      /** Runs an attempt as `role` of this request, so metering knows whose it is. */
+      readonly asAttempt: (role: Attempt["role"]) => Context.Context<never>
+      readonly settle: Effect.Effect<void>
+    }
+
+    /** Resolves, reserves budget, and decides the routing options. */
+    const prepare = (request: ChatRequest.ChatRequest, caller: Caller): Effect.Effect<Prepared, GatewayError> =>
       Effect.gen(function*() {
-        const attempts: Array<Attempt> = []
-        let last: ProviderError.ProviderError | undefined
-        for (const route of routes) {
-          const started = yield* Clock.currentTimeMillis
-          const result = yield* Effect.result(attempt(providerOf(route), { ...request, model: route.model })).pipe(
-            Effect.provideService(CurrentAttempt, {
-              requestId: caller.requestId,
+        const routes = yield* routesFor(request, caller)
+        const budget = yield* reserve(request, routes, caller)
+        const options = yield* optionsFor(request, routes, caller)
+        const requestId = caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`
+        return {
+          request,
+          routes,
+          options,
+          settle: budget.settle,
+          asAttempt: (role) =>
+            Context.make(CurrentAttempt, {
+              requestId,
               apiKeyId: caller.apiKeyId ?? null,
               modelAlias: request.model,
-              role: attempts.length === 0 ? "primary" : "fallback",
-              spend: caller.spend
+              role,
+              spend: budget.spend
             })
-          )
-          const durationMs = (yield* Clock.currentTimeMillis) - started
-          if (result._tag === "Success") {
-            attempts.push({ route, outcome: "ok", durationMs })
-            return { value: result.success, route, attempts }
-          }
-          last = result.failure
-          attempts.push({ route, outcome: last.category, status: last.status, durationMs })
-          yield* Effect.logWarning(`route ${label(route)} failed: ${last.message}`).pipe(
-            Effect.annotateLogs({ category: last.category, retryable: last.retryable, durationMs })
-          )
-          if (!movesOn(last)) break
         }
-        return yield* new RoutesExhausted({ attempts, last: last! })
       })
 
-    /** Resolves, reserves budget, and runs `body`; the budget is settled when `body`'s result is done with. */
-    const run = <A>(
-      request: ChatRequest.ChatRequest,
-      caller: Caller,
-      body: (
-        routes: ReadonlyArray<Route>,
-        who: Caller & { readonly requestId: string; readonly spend: (usd: number) => void },
-        settle: Effect.Effect<void>
-      ) => Effect.Effect<A, GatewayError>
-    ) =>
+    const logAttempts = (attempts: ReadonlyArray<Attempt>) =>
+      Effect.forEach(attempts.filter((a) => a.outcome !== "ok"), (a) =>
+        Effect.logWarning(`route ${label(a.route)} (${a.role}): ${a.outcome}`).pipe(
+          Effect.annotateLogs({ status: a.status, durationMs: a.durationMs })
+        ), { discard: true })
+
+    const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
-        const routes = yield* resolve(request.model)
-        const budget = yield* reserve(request, routes, caller)
-        const who = { ...caller, requestId: caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`, spend: budget.spend }
-        return yield* body(routes, who, budget.settle).pipe(Effect.onError(() => budget.settle))
-      })
+        const p = yield* prepare(request, caller)
+        const routed = yield* router.run(p.routes, (route, role) =>
+          providerOf(route).complete({ ...request, model: route.model }).pipe(Effect.provideContext(p.asAttempt(role))), p.options).pipe(
+            Effect.tapError((error) => logAttempts(error.attempts)),
+            Effect.mapError(failed),
+            Effect.ensuring(p.settle)
+          )
+        yield* logAttempts(routed.attempts)
+        return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
+      }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }))
 
-    return Gateway.of({
-      resolve,
-      models: [...Object.keys(aliases), ...listed.map(label)],
-      complete: (request, caller = {}) =>
-        run(request, caller, (routes, who, settle) =>
-          failover(request, routes, who, (provider, req) => provider.complete(req)).pipe(
-            Effect.tap(() => settle),
-            Effect.map(({ attempts, route, value }) => ({ response: value, route, attempts }))
-          )).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } })),
-      stream: (request, caller = {}) =>
-        run(request, caller, (routes, who, settle) =>
-          failover(request, routes, who, openStream).pipe(
-            Effect.map(({ attempts, route, value }) => ({ events: value.pipe(Stream.ensuring(settle)), route, attempts }))
-          )).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }))
-    })
+    const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
+      Effect.gen(function*() {
+        const p = yield* prepare(request, caller)
+        // The committed attempt's upstream lives until the client's stream ends, not this effect.
+        const scope = yield* Scope.make()
+        const routed = yield* router.stream(p.routes, (route, role) =>
+          providerOf(route).stream({ ...request, model: route.model }).pipe(Stream.provideContext(p.asAttempt(role))), p.options).pipe(
+            Scope.provide(scope),
+            Effect.tapError((error) => logAttempts(error.attempts)),
+            Effect.mapError(failed),
+            Effect.onError(() => Effect.andThen(Scope.close(scope, Exit.void), p.settle))
+          )
+        yield* logAttempts(routed.attempts)
+        const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
+          Stream.mapError((broken) => broken.error),
+          Stream.ensuring(Scope.close(scope, Exit.void)),
+          Stream.ensuring(p.settle)
+        )
+        return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
+      }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }))
+
+    return Gateway.of({ resolve, models: [...Object.keys(aliases), ...listed.map(label)], complete, stream })
   })
 
 /** The gateway over the registry, with the config's aliases. */
 export const layer = (
   config: GatewayConfig
-): Layer.Layer<Gateway, never, ProviderRegistry | Metering | Budgets.Budgets | Pricing.Pricing | Estimate.Estimate> =>
+): Layer.Layer<
+  Gateway,
+  never,
+  ProviderRegistry | Metering | Budgets.Budgets | Pricing.Pricing | Estimate.Estimate | Router.Router
+> =>
   Layer.effect(Gateway, make(config))

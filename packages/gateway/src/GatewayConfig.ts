@@ -7,6 +7,8 @@
 import { Data, Effect, FileSystem, Option, Schema } from "effect"
 import { Yaml } from "effect/encoding"
 import { Budgets, Pricing } from "@switchyard/cost"
+import { ProviderError } from "@switchyard/core"
+import * as RoutingConfig from "./RoutingConfig.ts"
 import * as SchemaErrors from "./SchemaErrors.ts"
 
 /** The wire dialect a provider speaks. `openai` covers OpenAI and every OpenAI-compatible host. */
@@ -27,12 +29,18 @@ export type ProviderConfig = typeof ProviderConfig.Type
 
 export const RouteConfig = Schema.Struct({
   provider: Schema.String,
-  model: Schema.String
+  model: Schema.String,
+  /** Share of traffic under the `weighted` strategy (default 1). */
+  weight: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+  /** Lower goes first under the `priority` strategy (default: config order). */
+  priority: Schema.optionalKey(Schema.Int)
 })
 export type RouteConfig = typeof RouteConfig.Type
 
 export const ModelConfig = Schema.Struct({
-  routes: Schema.Array(RouteConfig).check(Schema.isMinLength(1))
+  routes: Schema.Array(RouteConfig).check(Schema.isMinLength(1)),
+  /** Overrides of the `routing` section for this alias. */
+  ...RoutingConfig.RequestRouting.fields
 })
 export type ModelConfig = typeof ModelConfig.Type
 
@@ -74,6 +82,7 @@ export const GatewayConfig = Schema.Struct({
   ledger: Schema.optionalKey(LedgerConfig),
   pricing: Schema.optionalKey(Pricing.Config),
   budgets: Schema.optionalKey(Budgets.Config),
+  routing: Schema.optionalKey(RoutingConfig.RoutingConfig),
   providers: Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/)), ProviderConfig),
   models: Schema.optionalKey(Schema.Record(Schema.String, ModelConfig))
 })
@@ -112,9 +121,19 @@ const interpolate = (value: unknown, env: Env, path: string, problems: Array<Sch
   return value
 }
 
-/** Cross-field checks the schema cannot express: every route names a configured provider. */
-const checkReferences = (config: GatewayConfig): ReadonlyArray<SchemaErrors.Problem> =>
-  Object.entries(config.models ?? {}).flatMap(([alias, model]) =>
+const knownCategories: ReadonlySet<string> = new Set(ProviderError.categories)
+
+/**
+ * Cross-field checks the schema cannot express: every route names a configured provider, and
+ * `routing.on` names error categories.
+ */
+const checkReferences = (config: GatewayConfig): ReadonlyArray<SchemaErrors.Problem> => [
+  ...Object.keys(config.routing?.on ?? {}).flatMap((category) =>
+    knownCategories.has(category)
+      ? []
+      : [{ path: `routing.on.${category}`, message: `unknown error category (expected one of ${[...knownCategories].join(", ")})` }]
+  ),
+  ...Object.entries(config.models ?? {}).flatMap(([alias, model]) =>
     model.routes.flatMap((route, i) =>
       config.providers[route.provider] === undefined
         ? [{
@@ -124,6 +143,7 @@ const checkReferences = (config: GatewayConfig): ReadonlyArray<SchemaErrors.Prob
         : []
     )
   )
+]
 
 /** Decodes a parsed document (YAML or JSON) into a config, after `${ENV}` interpolation. */
 export const decode = (document: unknown, source: string, env: Env): Effect.Effect<GatewayConfig, ConfigError> =>

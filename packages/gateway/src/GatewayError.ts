@@ -19,17 +19,21 @@ export class UnknownModel extends Data.TaggedError("UnknownModel")<{
   }
 }
 
-/** Every route was tried and failed; `last` decides the status the client sees. */
+/**
+ * The request could not be served: every route failed or was skipped (open breakers, a spent
+ * deadline), or a failure stopped it (a bad request, a content filter). `last` decides the status
+ * the client sees.
+ */
 export class RoutesExhausted extends Data.TaggedError("RoutesExhausted")<{
   readonly attempts: ReadonlyArray<Attempt>
   readonly last: ProviderError.ProviderError
 }> {
   override get message(): string {
-    if (this.attempts.length === 1) return this.last.message
+    if (this.attempts.length <= 1) return this.last.message
     const list = this.attempts
-      .map((a) => `${a.route.provider}/${a.route.model}: ${a.outcome}${a.status === undefined ? "" : ` (${a.status})`} in ${a.durationMs} ms`)
+      .map((a) => `${a.route.provider}/${a.route.model} (${a.role}): ${a.outcome}${a.status === undefined ? "" : ` (${a.status})`} in ${a.durationMs} ms`)
       .join("; ")
-    return `All ${this.attempts.length} routes failed: ${list}. Last error: ${this.last.message}`
+    return `All ${this.attempts.length} attempts failed: ${list}. Last error: ${this.last.message}`
   }
 }
 

@@ -7,7 +7,7 @@ import { Effect, Fiber, Layer, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type ChatRequest, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { Budgets, CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, type GatewayConfig, ProviderRegistry } from "@switchyard/gateway"
+import { Accounting, Gateway, type GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 
 // $2 per million input tokens, $8 per million output tokens, on both routes.
 const config: GatewayConfig.GatewayConfig = {
@@ -15,6 +15,7 @@ const config: GatewayConfig.GatewayConfig = {
   ledger: { kind: "memory" },
   pricing: { prices: { "a/m1": { input: 2, output: 8 }, "b/m2": { input: 2, output: 8 } } },
   budgets: [{ model: "fast", limit_usd: 0.05, window: "daily" }],
+  routing: { retries: { max: 0 } },
   models: { fast: { routes: [{ provider: "a", model: "m1" }, { provider: "b", model: "m2" }] } }
 }
 
@@ -67,7 +68,8 @@ const provider = (name: string, behaviour: "answer" | "rate_limited" | "hang" | 
 const gatewayWith = (a: Provider.ProviderShape, b: Provider.ProviderShape) =>
   Gateway.layer(config).pipe(
     Layer.provideMerge(ProviderRegistry.fromProviders([a, b])),
-    Layer.provideMerge(Accounting.layer(config, "."))
+    Layer.provideMerge(Accounting.layer(config, ".")),
+    Layer.provide(RoutingConfig.layer(config.routing))
   )
 
 const request: ChatRequest.ChatRequest = { model: "fast", messages: [{ role: "user", content: "Say hello" }], max_tokens: 100 }

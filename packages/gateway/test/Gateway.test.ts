@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Stream } from "effect"
 import { type ChatRequest, type Provider, ProviderError, StreamAccumulator, type StreamEvent } from "@switchyard/core"
-import { Accounting, Demo, Gateway, GatewayConfig, ProviderRegistry } from "@switchyard/gateway"
+import { Accounting, Demo, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 
 const request = (model: string): ChatRequest.ChatRequest => ({ model, messages: [{ role: "user", content: "ping" }] })
 
@@ -23,15 +23,19 @@ const provider = (name: string, error?: ProviderError.ProviderError) => {
   return { shape, asked }
 }
 
+// Without retries, a retryable failure moves straight on to the next route (retries and their
+// backoff are the router's own tests).
 const config = (aliases: GatewayConfig.GatewayConfig["models"], names: ReadonlyArray<string>): GatewayConfig.GatewayConfig => ({
   providers: Object.fromEntries(names.map((n) => [n, { kind: "demo" as const }])),
+  routing: { retries: { max: 0 } },
   ...(aliases === undefined ? {} : { models: aliases })
 })
 
 const gatewayWith = (providers: ReadonlyArray<Provider.ProviderShape>, aliases?: GatewayConfig.GatewayConfig["models"]) =>
   Gateway.layer(config(aliases, providers.map((p) => p.name))).pipe(
     Layer.provide(ProviderRegistry.fromProviders(providers)),
-    Layer.provide(Accounting.layer({ providers: {}, ledger: { kind: "memory" } }, "."))
+    Layer.provide(Accounting.layer({ providers: {}, ledger: { kind: "memory" } }, ".")),
+    Layer.provide(RoutingConfig.layer({ retries: { max: 0 } }))
   )
 
 const rateLimited = new ProviderError.RateLimited({ provider: "a", message: "slow down", status: 429 })
@@ -91,7 +95,7 @@ describe("Gateway", () => {
         ["a", "rate_limited", 429],
         ["b", "overloaded", 529]
       ])
-      assert.include(error.message, "All 2 routes failed")
+      assert.include(error.message, "All 2 attempts failed")
     }).pipe(Effect.provide(gatewayWith([a.shape, b.shape], {
       fast: { routes: [{ provider: "a", model: "m1" }, { provider: "b", model: "m2" }] }
     })))

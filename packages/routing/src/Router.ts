@@ -104,15 +104,16 @@ export const make = (
         const result = yield* execute(routes, (route, role) =>
           commit(
             parent,
+            route.provider,
             call(route, role).pipe(StreamTimeouts.stream({ provider: route.provider, deadline: p.deadline }, timeouts))
           ), p)
         const { head, rest, scope } = result.value
         const attempts = [...result.attempts]
         const startedAt = attempts[attempts.length - 1]?.startedAt ?? p.deadline.startedAt
         let delivered = 0
-        const tail = rest === undefined
-          ? Stream.empty
-          : Stream.fromPull(Effect.succeed(rest as Pull.Pull<readonly [StreamEvent.StreamEvent, ...Array<StreamEvent.StreamEvent>], ProviderError.ProviderError>))
+        const tail = Stream.fromPull(
+          Effect.succeed(rest as Pull.Pull<readonly [StreamEvent.StreamEvent, ...Array<StreamEvent.StreamEvent>], ProviderError.ProviderError>)
+        )
         const done = Effect.flatMap(Clock.currentTimeMillis, (now) =>
           stats.observe(key(result.route), "total", now - startedAt))
         return {

@@ -19,6 +19,7 @@ export interface ErrorBody {
   readonly attempts?: ReadonlyArray<{
     readonly provider: string
     readonly model: string
+    readonly role: string
     readonly outcome: string
     readonly status: number | null
     readonly duration_ms: number
@@ -48,6 +49,7 @@ const attemptsOf = (attempts: ReadonlyArray<Route.Attempt>) =>
   attempts.map((a) => ({
     provider: a.route.provider,
     model: a.route.model,
+    role: a.role,
     outcome: a.outcome,
     status: a.status ?? null,
     duration_ms: a.durationMs

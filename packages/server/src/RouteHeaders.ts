@@ -8,7 +8,10 @@ import * as ErrorBody from "./ErrorBody.ts"
 
 export const newRequestId = (): string => `req_${crypto.randomUUID().replaceAll("-", "")}`
 
-/** `x-request-id`, `x-switchyard-provider`, `x-switchyard-model`, `x-switchyard-attempts`. */
+/**
+ * `x-request-id`, `x-switchyard-provider`, `x-switchyard-model`, and `x-switchyard-attempts`:
+ * `provider/model:role=outcome` per attempt, in start order.
+ */
 export const make = (
   requestId: string,
   route: Route.Route | undefined,
@@ -16,7 +19,7 @@ export const make = (
 ): Record<string, string> => ({
   "x-request-id": requestId,
   ...(route === undefined ? {} : { "x-switchyard-provider": route.provider, "x-switchyard-model": route.model }),
-  "x-switchyard-attempts": attempts.map((a) => `${Route.label(a.route)}=${a.outcome}`).join(", ")
+  "x-switchyard-attempts": attempts.map((a) => `${Route.label(a.route)}:${a.role}=${a.outcome}`).join(", ")
 })
 
 /** The error response for a gateway failure, with the attempts in the headers too. */

@@ -8,7 +8,7 @@ import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, type GatewayConfig, ProviderRegistry } from "@switchyard/gateway"
+import { Accounting, Gateway, type GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as ErrorBody from "./ErrorBody.ts"
@@ -42,8 +42,8 @@ export type Services = Gateway.Gateway | ProviderRegistry.ProviderRegistry | Acc
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client, the cost services
- * (a relative ledger path is taken from `baseDir`, the config file's folder), client keys, and the
- * `Gateway`.
+ * (a relative ledger path is taken from `baseDir`, the config file's folder), client keys, the
+ * router, and the `Gateway`.
  */
 export const gatewayLayer = (
   config: GatewayConfig.GatewayConfig,
@@ -53,6 +53,7 @@ export const gatewayLayer = (
     Layer.provideMerge(ProviderRegistry.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
+    Layer.provide(RoutingConfig.layer(config.routing)),
     Layer.provide(NodeHttpClient.layerUndici)
   )
 

@@ -16,7 +16,9 @@ const setup = Effect.gen(function*() {
   const upstream = yield* MockUpstream.make()
   const url = yield* serveConfig({
     providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: "sk-upstream-secret" } },
-    models: { fast: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } }
+    models: { fast: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
+    // One try per request: these tests are about what the client sees of an upstream answer.
+    routing: { retries: { max: 0 } }
   })
   return { upstream, url, openai: client(url) }
 })

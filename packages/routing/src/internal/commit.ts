@@ -1,16 +1,15 @@
 /**
  * A stream attempt as an effect that "commits": it pulls until the first content event (anything
- * but `ResponseStart` and `UsageReport`) or the end, and succeeds with the events so far and the
- * pull for the rest. The attempt's resources live in a scope of their own: closed if the attempt
+ * but `ResponseStart` and `UsageReport`) and succeeds with the events so far and the pull for the
+ * rest. A stream that ends before any content is a failed attempt (`StreamInterrupted`). The attempt's resources live in a scope of their own: closed if the attempt
  * fails or is interrupted (a losing hedge), handed over to the caller's stream if it commits.
  */
 import { Effect, Exit, Pull, Scope, Stream } from "effect"
-import type { ProviderError, StreamEvent } from "@switchyard/core"
+import { ProviderError, type StreamEvent } from "@switchyard/core"
 
 export interface Commit {
   readonly head: ReadonlyArray<StreamEvent.StreamEvent>
-  /** `undefined` when the stream ended before any content. */
-  readonly rest: Pull.Pull<ReadonlyArray<StreamEvent.StreamEvent>, ProviderError.ProviderError> | undefined
+  readonly rest: Pull.Pull<ReadonlyArray<StreamEvent.StreamEvent>, ProviderError.ProviderError>
   readonly scope: Scope.Closeable
 }
 
@@ -19,6 +18,7 @@ const isContent = (event: StreamEvent.StreamEvent): boolean =>
 
 export const commit = (
   parent: Scope.Scope,
+  provider: string,
   stream: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>
 ): Effect.Effect<Commit, ProviderError.ProviderError> =>
   Effect.uninterruptibleMask((restore) =>
@@ -29,7 +29,12 @@ export const commit = (
         const head: Array<StreamEvent.StreamEvent> = []
         while (true) {
           const chunk = yield* Pull.catchDone(pull, () => Effect.succeed(undefined))
-          if (chunk === undefined) return { head, rest: undefined, scope }
+          if (chunk === undefined) {
+            return yield* new ProviderError.StreamInterrupted({
+              provider,
+              message: `${provider}: stream ended before any content`
+            })
+          }
           head.push(...chunk)
           if (chunk.some(isContent)) return { head, rest: pull, scope }
         }

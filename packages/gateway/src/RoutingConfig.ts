@@ -1,0 +1,142 @@
+/**
+ * The `routing` section of the config, and the router settings it means: strategy, one deadline per
+ * request, stream timeouts, hedging, retries, circuit breakers and larger-context fallbacks. Every
+ * duration is in milliseconds. A model alias may override the strategy, deadline and hedge.
+ *
+ * ```yaml
+ * routing:
+ *   strategy: priority            # priority | weighted | latency | price
+ *   deadline_ms: 60000            # the whole request, every attempt and pause included
+ *   first_token_ms: 15000         # per attempt, capped by what is left of the deadline
+ *   idle_ms: 20000                # the longest gap between two stream events
+ *   hedge: { adaptive: { quantile: 0.95, min_ms: 250, max_ms: 3000 } }   # or { delay_ms: 800 }
+ *   hedge_budget: { ratio: 0.1, burst: 20 }
+ *   retries: { max: 2, base_ms: 200, cap_ms: 5000 }
+ *   breaker: { consecutive_failures: 5, cooldown_ms: 30000 }
+ *   on: { auth: fail }            # per error category: retry | failover | fallback | fail
+ *   context_fallback: { openai/gpt-4.1-mini: { provider: openai, model: gpt-4.1 } }
+ * ```
+ */
+import { Duration, Schema } from "effect"
+import type { ProviderError } from "@switchyard/core"
+import { FailoverPolicy, Hedge, type HedgeBudget, type RouteHealth, Router, Strategy } from "@switchyard/routing"
+
+const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+export const HedgeConfig = Schema.Union([
+  Schema.Struct({ delay_ms: Millis }),
+  Schema.Struct({
+    adaptive: Schema.Struct({
+      quantile: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0.5, maximum: 0.999 }))),
+      min_ms: Millis,
+      max_ms: Millis
+    })
+  })
+])
+export type HedgeConfig = typeof HedgeConfig.Type
+
+export const StrategyName = Schema.Literals(["priority", "weighted", "latency", "price"])
+
+/** Settings a model alias may override. */
+export const RequestRouting = Schema.Struct({
+  strategy: Schema.optionalKey(StrategyName),
+  deadline_ms: Schema.optionalKey(Millis),
+  first_token_ms: Schema.optionalKey(Millis),
+  idle_ms: Schema.optionalKey(Millis),
+  hedge: Schema.optionalKey(Schema.NullOr(HedgeConfig))
+})
+export type RequestRouting = typeof RequestRouting.Type
+
+const Action = Schema.Literals(["retry", "failover", "fallback", "fail"])
+
+export const RoutingConfig = Schema.Struct({
+  ...RequestRouting.fields,
+  hedge_budget: Schema.optionalKey(Schema.Struct({
+    ratio: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
+    burst: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+  })),
+  retries: Schema.optionalKey(Schema.Struct({
+    max: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+    base_ms: Schema.optionalKey(Millis),
+    cap_ms: Schema.optionalKey(Millis)
+  })),
+  breaker: Schema.optionalKey(Schema.Struct({
+    consecutive_failures: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+    cooldown_ms: Schema.optionalKey(Millis)
+  })),
+  on: Schema.optionalKey(Schema.Record(Schema.String, Action)),
+  context_fallback: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ provider: Schema.String, model: Schema.String })))
+})
+export type RoutingConfig = typeof RoutingConfig.Type
+
+const millis = (ms: number) => Duration.millis(ms)
+
+const hedgeDelay = (hedge: HedgeConfig): Hedge.Delay =>
+  "delay_ms" in hedge
+    ? Hedge.fixed(millis(hedge.delay_ms))
+    : Hedge.adaptive({ quantile: hedge.adaptive.quantile, min: millis(hedge.adaptive.min_ms), max: millis(hedge.adaptive.max_ms) })
+
+/**
+ * The per-request router options of a settings block; `price` orders routes by a price function
+ * (the cost service's price of a fixed usage).
+ */
+export const requestOptions = (
+  settings: RequestRouting,
+  price: (route: { provider: string; model: string }) => number
+): Router.RequestOptions => ({
+  ...(settings.strategy === undefined ? {} : {
+    strategy: settings.strategy === "priority"
+      ? Strategy.priority
+      : settings.strategy === "weighted"
+      ? Strategy.weighted
+      : settings.strategy === "latency"
+      ? Strategy.lowestLatency()
+      : Strategy.lowestPrice(price)
+  }),
+  ...(settings.deadline_ms === undefined ? {} : { deadline: millis(settings.deadline_ms) }),
+  ...(settings.first_token_ms === undefined && settings.idle_ms === undefined ? {} : {
+    timeouts: {
+      ...(settings.first_token_ms === undefined ? {} : { firstToken: millis(settings.first_token_ms) }),
+      ...(settings.idle_ms === undefined ? {} : { idle: millis(settings.idle_ms) })
+    }
+  }),
+  ...(settings.hedge === undefined ? {} : { hedge: settings.hedge === null ? false : hedgeDelay(settings.hedge) })
+})
+
+/** The failover policy of the section (defaults where it says nothing). */
+export const policy = (config: RoutingConfig): FailoverPolicy.FailoverPolicy =>
+  FailoverPolicy.make({
+    ...(config.on === undefined ? {} : { actions: config.on as Partial<Record<ProviderError.Category, FailoverPolicy.Action>> }),
+    ...(config.retries?.max === undefined ? {} : { maxRetries: config.retries.max }),
+    ...(config.retries?.base_ms === undefined && config.retries?.cap_ms === undefined ? {} : {
+      backoff: FailoverPolicy.fullJitter(millis(config.retries?.base_ms ?? 200), millis(config.retries?.cap_ms ?? 5000))
+    }),
+    ...(config.context_fallback === undefined ? {} : { contextFallback: config.context_fallback })
+  })
+
+export const healthOptions = (config: RoutingConfig): RouteHealth.Options => ({
+  ...(config.breaker?.consecutive_failures === undefined ? {} : { consecutiveFailures: config.breaker.consecutive_failures }),
+  ...(config.breaker?.cooldown_ms === undefined ? {} : { cooldown: millis(config.breaker.cooldown_ms) })
+})
+
+export const hedgeBudgetOptions = (config: RoutingConfig): HedgeBudget.Options => config.hedge_budget ?? {}
+
+/** The routing settings a model alias overrides (its keys other than `routes`). */
+export const requestRouting = (alias: RequestRouting): RequestRouting => {
+  const { deadline_ms, first_token_ms, hedge, idle_ms, strategy } = alias
+  return {
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(deadline_ms === undefined ? {} : { deadline_ms }),
+    ...(first_token_ms === undefined ? {} : { first_token_ms }),
+    ...(idle_ms === undefined ? {} : { idle_ms }),
+    ...(hedge === undefined ? {} : { hedge })
+  }
+}
+
+/** The router of a config: in-memory breakers, latency statistics and hedge budget. */
+export const layer = (config: RoutingConfig | undefined) =>
+  Router.layerMemory({
+    router: { policy: policy(config ?? {}) },
+    health: healthOptions(config ?? {}),
+    hedgeBudget: hedgeBudgetOptions(config ?? {})
+  })
