@@ -12,6 +12,7 @@ import * as ErrorBody from "./ErrorBody.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
+import * as RoutingHints from "./RoutingHints.ts"
 
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`
 
@@ -39,10 +40,12 @@ export const handler = Effect.gen(function*() {
   const requestId = RouteHeaders.newRequestId()
   const client = yield* Effect.result((yield* ClientKeys.ClientKeys).authenticate)
   if (client._tag === "Failure") return ErrorBody.toResponse(client.failure, { "x-request-id": requestId })
-  const caller = { requestId, apiKeyId: client.success.id }
-  const decoded = yield* Effect.result(RequestBody.decode(ChatRequest.ChatRequest))
+  const decoded = yield* Effect.result(RequestBody.decode(RoutingHints.RoutedChatRequest))
   if (decoded._tag === "Failure") return ErrorBody.toResponse(decoded.failure, { "x-request-id": requestId })
-  const request = decoded.success
+  const { models, ...request } = decoded.success
+  const hints = yield* Effect.result(RoutingHints.fromRequest(models))
+  if (hints._tag === "Failure") return ErrorBody.toResponse(hints.failure, { "x-request-id": requestId })
+  const caller = { requestId, apiKeyId: client.success.id, ...hints.success }
   yield* Effect.annotateCurrentSpan({ requestId, model: request.model, stream: request.stream === true })
 
   if (request.stream === true) {

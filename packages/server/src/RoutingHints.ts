@@ -1,0 +1,43 @@
+/**
+ * What a request may ask of routing, beyond its `model`: more models to fall back on (OpenRouter's
+ * `"models": [...]` in the body), and per-request settings in headers: `x-switchyard-deadline-ms`,
+ * `x-switchyard-first-token-ms`, `x-switchyard-idle-ms`, `x-switchyard-hedge-ms` (`off` disables
+ * hedging). A malformed hint is a 400 naming it.
+ */
+import { Effect, Schema } from "effect"
+import { HttpServerRequest } from "effect/http"
+import { ChatRequest } from "@switchyard/core"
+import type { Gateway, RoutingConfig } from "@switchyard/gateway"
+import * as ErrorBody from "./ErrorBody.ts"
+
+/** The Chat Completions body with the fallback model list. */
+export const RoutedChatRequest = Schema.Struct({
+  ...ChatRequest.ChatRequest.fields,
+  models: Schema.optionalKey(Schema.Array(Schema.String.check(Schema.isNonEmpty())))
+})
+
+const millis = (headers: Readonly<Record<string, string | undefined>>, name: string) => {
+  const value = headers[name]
+  if (value === undefined) return Effect.succeed(undefined)
+  return /^\d+$/.test(value)
+    ? Effect.succeed(Number(value))
+    : Effect.fail(ErrorBody.badRequest(`Invalid header ${name}: expected a number of milliseconds.`, name))
+}
+
+/** The routing part of the caller, from the request's headers and the body's `models`. */
+export const fromRequest = (models: ReadonlyArray<string> | undefined) =>
+  Effect.gen(function*() {
+    const { headers } = yield* HttpServerRequest.HttpServerRequest
+    const deadline = yield* millis(headers, "x-switchyard-deadline-ms")
+    const firstToken = yield* millis(headers, "x-switchyard-first-token-ms")
+    const idle = yield* millis(headers, "x-switchyard-idle-ms")
+    const hedgeHeader = headers["x-switchyard-hedge-ms"]
+    const hedge = hedgeHeader === "off" ? null : yield* millis(headers, "x-switchyard-hedge-ms")
+    const routing: RoutingConfig.RequestRouting = {
+      ...(deadline === undefined ? {} : { deadline_ms: deadline }),
+      ...(firstToken === undefined ? {} : { first_token_ms: firstToken }),
+      ...(idle === undefined ? {} : { idle_ms: idle }),
+      ...(hedge === undefined ? {} : { hedge: hedge === null ? null : { delay_ms: hedge } })
+    }
+    return { routing, fallbackModels: models ?? [] } satisfies Gateway.Caller
+  })
