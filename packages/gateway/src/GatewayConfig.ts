@@ -7,9 +7,8 @@
 import { Data, Effect, FileSystem, Option, Schema } from "effect"
 import { Yaml } from "effect/encoding"
 import { Budgets, Pricing } from "@switchyard/cost"
-import { ProviderError } from "@switchyard/core"
+import { ProviderError, SchemaErrors } from "@switchyard/core"
 import * as RoutingConfig from "./RoutingConfig.ts"
-import * as SchemaErrors from "./SchemaErrors.ts"
 
 /** The wire dialect a provider speaks. `openai` covers OpenAI and every OpenAI-compatible host. */
 export const ProviderKind = Schema.Literals(["openai", "openai-responses", "anthropic", "gemini", "ollama", "demo"])

@@ -4,7 +4,7 @@
  */
 import { Effect, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { SchemaErrors } from "@switchyard/gateway"
+import { SchemaErrors } from "@switchyard/core"
 import * as ErrorBody from "./ErrorBody.ts"
 
 export const decode = <S extends Schema.Top>(schema: S) =>

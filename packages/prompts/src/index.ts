@@ -1,0 +1,5 @@
+export * as Conform from "./Conform.ts"
+export * as OutputContract from "./OutputContract.ts"
+export * as Probe from "./Probe.ts"
+export * as PromptTemplates from "./PromptTemplates.ts"
+export * as Repair from "./Repair.ts"
