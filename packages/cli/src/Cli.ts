@@ -4,6 +4,7 @@
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import * as Costs from "./Costs.ts"
+import * as ProbeCommand from "./ProbeCommand.ts"
 import * as Serve from "./Serve.ts"
 
 const configFlag = Flag.String("config").pipe(
@@ -49,9 +50,33 @@ const costs = Command.make(
     })
 ).pipe(Command.withDescription("Spend and usage from the cost ledger"))
 
+const probe = Command.make(
+  "probe",
+  {
+    config: configFlag,
+    prompt: Flag.String("prompt").pipe(Flag.withDescription("Prompt file: {system?, user} in YAML/JSON, or plain text")),
+    contract: Flag.String("contract").pipe(Flag.withDescription("Contract file: {name, schema, synonyms?} in YAML/JSON")),
+    models: Flag.String("models").pipe(Flag.withDescription("Comma-separated models (aliases or provider/model); default: every alias"), Flag.withDefault("")),
+    runs: Flag.Int("runs").pipe(Flag.withDescription("Runs per model"), Flag.withDefault(5)),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the matrix as JSON"), Flag.withDefault(false)),
+    markdown: Flag.String("markdown").pipe(Flag.withDescription("Also write a markdown report to this file"), Flag.optional)
+  },
+  (flags) =>
+    ProbeCommand.probe({
+      configPath: Option.getOrUndefined(flags.config),
+      promptPath: flags.prompt,
+      contractPath: flags.contract,
+      models: flags.models.split(",").map((s) => s.trim()).filter((s) => s !== ""),
+      runs: flags.runs,
+      json: flags.json,
+      markdownPath: Option.getOrUndefined(flags.markdown),
+      env: process.env
+    })
+).pipe(Command.withDescription("Run one prompt and output contract across models and report how portable it is"))
+
 export const command = Command.make("switchyard").pipe(
   Command.withDescription("Switchyard: one OpenAI-compatible endpoint in front of every LLM provider"),
-  Command.withSubcommands([serve, costs])
+  Command.withSubcommands([serve, costs, probe])
 )
 
 /** Runs the CLI on `argv` without the node and script entries. */

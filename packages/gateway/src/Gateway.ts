@@ -16,6 +16,7 @@ import {
   Usage
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing } from "@switchyard/cost"
+import { Conform, type OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Router, type RoutingError } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
@@ -42,6 +43,15 @@ export interface Answer {
   readonly attempts: ReadonlyArray<Attempt>
 }
 
+/** An answer that honours an output contract: its content is the validated (repaired) JSON. */
+export interface ConformedAnswer extends Answer {
+  readonly value: unknown
+  /** The repairs applied to the answer that was kept. */
+  readonly repairs: ReadonlyArray<string>
+  /** How each route did against the contract. */
+  readonly conformance: ReadonlyArray<Conform.Attempt>
+}
+
 /** A stream committed to `route`; `attempts` lists the routes tried before it. */
 export interface StreamingAnswer {
   readonly route: Route
@@ -53,6 +63,15 @@ export class Gateway extends Context.Service<Gateway, {
   readonly resolve: (model: string) => Effect.Effect<ReadonlyArray<Route>, UnknownModel>
   readonly complete: (request: ChatRequest.ChatRequest, caller?: Caller) => Effect.Effect<Answer, GatewayError>
   readonly stream: (request: ChatRequest.ChatRequest, caller?: Caller) => Effect.Effect<StreamingAnswer, GatewayError>
+  /**
+   * A whole answer that honours `contract`: each route's prompt template applied, the answer
+   * validated, repaired, re-asked once, then the next route (see `@switchyard/prompts`).
+   */
+  readonly conform: (
+    request: ChatRequest.ChatRequest,
+    contract: OutputContract.OutputContract,
+    caller?: Caller
+  ) => Effect.Effect<ConformedAnswer, GatewayError | Conform.ContractFailed>
   /** Model names clients can use: aliases, then `provider/model` for every listed model. */
   readonly models: ReadonlyArray<string>
 }>()("@switchyard/gateway/Gateway") {}
@@ -224,7 +243,43 @@ export const make = (config: GatewayConfig) =>
         return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
       }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }))
 
-    return Gateway.of({ resolve, models: [...Object.keys(aliases), ...listed.map(label)], complete, stream })
+    const templates = PromptTemplates.make(config.templates)
+
+    const conform = (request: ChatRequest.ChatRequest, contract: OutputContract.OutputContract, caller: Caller = {}) =>
+      Effect.gen(function*() {
+        const routes = yield* routesFor(request, caller)
+        const answers = new Map<string, Answer>()
+        const conformed = yield* Conform.run({
+          request,
+          contract,
+          routes: routes.map(label),
+          templates,
+          call: (route, req) =>
+            complete({ ...req, model: route }, { ...caller, fallbackModels: [] }).pipe(
+              Effect.tap((answer) => Effect.sync(() => answers.set(route, answer))),
+              Effect.map((answer) => answer.response),
+              Effect.mapError((error) =>
+                error._tag === "RoutesExhausted"
+                  ? error.last
+                  : Errors.make(error._tag === "UnknownModel" ? "not_found" : "quota_exceeded", { provider: "switchyard", message: error.message })
+              )
+            )
+        })
+        const answer = answers.get(conformed.route)!
+        const choice = answer.response.choices[0]!
+        return {
+          ...answer,
+          response: {
+            ...answer.response,
+            choices: [{ ...choice, content: JSON.stringify(conformed.value), toolCalls: [], finishReason: "stop" as const }]
+          },
+          value: conformed.value,
+          repairs: conformed.repairs,
+          conformance: conformed.attempts
+        } satisfies ConformedAnswer
+      }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
+
+    return Gateway.of({ resolve, models: [...Object.keys(aliases), ...listed.map(label)], complete, stream, conform })
   })
 
 /** The gateway over the registry, with the config's aliases. */

@@ -7,6 +7,7 @@
 import { Data, Effect, FileSystem, Option, Schema } from "effect"
 import { Yaml } from "effect/encoding"
 import { Budgets, Pricing } from "@switchyard/cost"
+import { PromptTemplates } from "@switchyard/prompts"
 import { ProviderError, SchemaErrors } from "@switchyard/core"
 import * as RoutingConfig from "./RoutingConfig.ts"
 
@@ -82,6 +83,7 @@ export const GatewayConfig = Schema.Struct({
   pricing: Schema.optionalKey(Pricing.Config),
   budgets: Schema.optionalKey(Budgets.Config),
   routing: Schema.optionalKey(RoutingConfig.RoutingConfig),
+  templates: Schema.optionalKey(PromptTemplates.Config),
   providers: Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/)), ProviderConfig),
   models: Schema.optionalKey(Schema.Record(Schema.String, ModelConfig))
 })

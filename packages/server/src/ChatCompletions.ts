@@ -2,11 +2,14 @@
  * `POST /v1/chat/completions`: decode, call the `Gateway` as a library user would, encode as OpenAI.
  * Streams are `chat.completion.chunk` SSE ending in `data: [DONE]`; usage is sent only when the client
  * asked for it; a failure after the first byte becomes an SSE `error` event (never a silent end).
+ * A whole answer with a `json_schema` response format is held to it: validated, repaired, re-asked,
+ * then the next route (`Gateway.conform`); what was done is in `x-switchyard-contract`.
  */
 import { Clock, Effect, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { ChatRequest, type ProviderError } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
+import { OutputContract } from "@switchyard/prompts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
@@ -60,6 +63,25 @@ export const handler = Effect.gen(function*() {
           }
         )
       ),
+      Effect.catch(RouteHeaders.failure(requestId))
+    )
+  }
+
+  const format = request.response_format
+  if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
+    const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
+    return yield* gateway.conform(request, contract, caller).pipe(
+      Effect.map((answer) =>
+        HttpServerResponse.jsonUnsafe(OpenAiDialect.completion(answer.response), {
+          headers: {
+            ...RouteHeaders.make(requestId, answer.route, answer.attempts),
+            "x-switchyard-contract": answer.conformance.map((a) => `${a.route}=${a.outcome}`).join(", "),
+            ...(answer.repairs.length === 0 ? {} : { "x-switchyard-repairs": answer.repairs.map((r) => r.split(":")[0]).join(", ") })
+          }
+        })
+      ),
+      Effect.catchTag("ContractFailed", (failure) =>
+        Effect.succeed(ErrorBody.toResponse(ErrorBody.fromContractFailed(failure), { "x-request-id": requestId }))),
       Effect.catch(RouteHeaders.failure(requestId))
     )
   }

@@ -8,6 +8,7 @@ import { Duration } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { ProviderError } from "@switchyard/core"
 import type { GatewayError, Route } from "@switchyard/gateway"
+import type { Conform } from "@switchyard/prompts"
 
 export interface ErrorBody {
   readonly message: string
@@ -73,6 +74,12 @@ export const fromGatewayError = (error: GatewayError.GatewayError): HttpError =>
       }
   }
 }
+
+/** No route's answer honoured the response format: 422, with what each route got wrong. */
+export const fromContractFailed = (failure: Conform.ContractFailed): HttpError => ({
+  status: 422,
+  body: { message: failure.message, type: "contract_failed", code: "contract_failed", param: "response_format", provider: null, retryable: false }
+})
 
 /** A request the gateway itself refuses; `param` names the field. */
 export const badRequest = (message: string, param: string | null = null, code = "invalid_request"): HttpError => ({
