@@ -8,10 +8,9 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { CostLedger } from "@switchyard/cost"
+import { bin } from "./processes.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
 describe("the ledger across kill -9", () => {
   it.live("holds every answered request after the gateway is killed under load", () =>

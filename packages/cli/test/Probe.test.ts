@@ -5,24 +5,12 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
+import { run } from "./processes.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
-
-const run = (args: ReadonlyArray<string>) =>
-  Effect.callback<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-  })
 
 const good = { verdict: "approve", reasons: ["tests pass", "small change"] }
 

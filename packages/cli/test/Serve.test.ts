@@ -9,10 +9,9 @@ import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
+import { bin, run } from "./processes.ts"
 
-const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
 
 /** The environment of a fresh machine: no provider keys. */
 const cleanEnv = () =>
@@ -45,16 +44,7 @@ const start = (args: ReadonlyArray<string>, env: Record<string, string | undefin
     ({ child }) => Effect.sync(() => child.kill("SIGTERM"))
   ).pipe(Effect.map(({ running }) => running))
 
-/** Runs `switchyard ...args` to completion. */
-const run = (args: ReadonlyArray<string>) =>
-  Effect.callback<{ code: number | null; stdout: string; stderr: string }>((resume) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
-    child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-  })
+
 
 const chat = (url: string, model: string) =>
   Effect.promise(() =>
@@ -110,7 +100,7 @@ describe("switchyard serve", () => {
   it.live("refuses a bad config with the path and what was expected, exit code 1", () =>
     Effect.gen(function*() {
       const config = tempFile("bad.yaml", "providers:\n  primary:\n    kind: opena1\n")
-      const result = yield* run(["serve", "--config", config, "--port", "0"])
+      const result = yield* run(["serve", "--config", config, "--port", "0"], { env: cleanEnv() })
       assert.strictEqual(result.code, 1)
       assert.include(result.stderr, "providers.primary.kind")
       assert.include(result.stderr, "openai")

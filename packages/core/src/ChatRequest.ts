@@ -149,3 +149,26 @@ export const contentText = (content: string | ReadonlyArray<ContentPart> | null 
     : typeof content === "string"
     ? content
     : content.map((part) => (part.type === "text" ? part.text : "")).join("")
+
+/** Request features some wires cannot express; adapters name the ones theirs lacks. */
+export type Feature = "n" | "logprobs" | "top_logprobs" | "logit_bias" | "seed" | "stop" | "presence_penalty" | "frequency_penalty"
+
+const features: Readonly<Record<Feature, { readonly name: string; readonly used: (r: ChatRequest) => boolean }>> = {
+  n: { name: "several choices (n > 1)", used: (r) => r.n != null && r.n > 1 },
+  logprobs: { name: "logprobs", used: (r) => r.logprobs === true },
+  top_logprobs: { name: "top_logprobs", used: (r) => r.top_logprobs != null && r.top_logprobs > 0 },
+  logit_bias: { name: "logit_bias", used: (r) => r.logit_bias != null && Object.keys(r.logit_bias).length > 0 },
+  seed: { name: "seed", used: (r) => r.seed != null },
+  stop: { name: "stop sequences", used: (r) => r.stop != null && r.stop.length > 0 },
+  presence_penalty: { name: "presence_penalty", used: (r) => r.presence_penalty != null && r.presence_penalty !== 0 },
+  frequency_penalty: { name: "frequency_penalty", used: (r) => r.frequency_penalty != null && r.frequency_penalty !== 0 }
+}
+
+/** The first of `unsupported` the request uses: what to call it in an error, and its field. */
+export const firstUsed = (
+  request: ChatRequest,
+  unsupported: ReadonlyArray<Feature>
+): { readonly feature: string; readonly param: Feature } | undefined => {
+  const param = unsupported.find((f) => features[f].used(request))
+  return param === undefined ? undefined : { feature: features[param].name, param }
+}

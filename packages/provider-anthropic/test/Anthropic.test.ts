@@ -159,7 +159,7 @@ describe("Anthropic request encoding", () => {
       const base = { model: "claude-sonnet-4-5", messages: [{ role: "user" as const, content: "x" }] }
       const n = yield* encode({ ...base, n: 2 }).pipe(Effect.flip)
       assert.strictEqual(n.category, "bad_request")
-      assert.include(n.message, "`n`")
+      assert.include(n.message, "several choices (n > 1)")
       assert.strictEqual(n.param, "n")
       const hot = yield* encode({ ...base, temperature: 1.5 }).pipe(Effect.flip)
       assert.strictEqual(hot.param, "temperature")

@@ -108,16 +108,9 @@ const toolChoice = (request: ChatRequest.ChatRequest): Block | undefined => {
   return { type: "tool", name: choice.function.name, ...parallel }
 }
 
-/** Fields with no Anthropic equivalent: refused when set. */
-const unsupported = ["n", "logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "seed"] as const
-
 const body = (request: ChatRequest.ChatRequest, stream: boolean): Block => {
-  for (const field of unsupported) {
-    const value = request[field]
-    if (value != null && value !== false && !(field === "n" && value === 1)) {
-      throw new Untranslatable(`\`${field}\` has no equivalent in the Anthropic Messages API`, field)
-    }
-  }
+  const used = ChatRequest.firstUsed(request, ["n", "logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "seed"])
+  if (used !== undefined) throw new Untranslatable(`${used.feature} has no equivalent in the Anthropic Messages API`, used.param)
   if (request.temperature != null && request.temperature > 1) {
     throw new Untranslatable("Anthropic accepts a temperature between 0 and 1", "temperature")
   }

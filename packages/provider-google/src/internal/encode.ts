@@ -120,14 +120,11 @@ const toolConfig = (choice: ChatRequest.ToolChoice | undefined): Part | undefine
   return { functionCallingConfig: { mode: "ANY", allowedFunctionNames: [choice.function.name] } }
 }
 
-const unsupported = ["logit_bias", "logprobs", "top_logprobs", "parallel_tool_calls"] as const
-
 const body = (request: ChatRequest.ChatRequest): Part => {
-  for (const field of unsupported) {
-    const value = request[field]
-    if (value != null && value !== false && !(field === "parallel_tool_calls" && value === true)) {
-      throw new Untranslatable(`\`${field}\` has no equivalent in the Gemini API`, field)
-    }
+  const used = ChatRequest.firstUsed(request, ["logit_bias", "logprobs", "top_logprobs"])
+  if (used !== undefined) throw new Untranslatable(`${used.feature} has no equivalent in the Gemini API`, used.param)
+  if (request.parallel_tool_calls === false) {
+    throw new Untranslatable("turning parallel tool calls off has no equivalent in the Gemini API", "parallel_tool_calls")
   }
   const { contents: turns, system } = contents(request.messages)
   const format = request.response_format

@@ -17,14 +17,8 @@ interface Unsupported {
 }
 
 const unsupported = (request: ChatRequest.ChatRequest): Unsupported | undefined => {
-  if (request.n != null && request.n > 1) return { feature: "several choices (n > 1)", param: "n" }
-  if (request.logprobs === true) return { feature: "logprobs", param: "logprobs" }
-  if (request.top_logprobs != null && request.top_logprobs > 0) {
-    return { feature: "top_logprobs", param: "top_logprobs" }
-  }
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) {
-    return { feature: "logit_bias", param: "logit_bias" }
-  }
+  const used = ChatRequest.firstUsed(request, ["n", "logprobs", "top_logprobs", "logit_bias"])
+  if (used !== undefined) return used
   const choice = request.tool_choice
   if (choice === "required" || typeof choice === "object") {
     return { feature: "forcing a tool call (tool_choice)", param: "tool_choice" }

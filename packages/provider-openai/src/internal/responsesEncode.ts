@@ -16,19 +16,8 @@ interface Unsupported {
   readonly param: string
 }
 
-const unsupported = (request: ChatRequest.ChatRequest): Unsupported | undefined => {
-  if (request.n != null && request.n > 1) return { feature: "several choices (n > 1)", param: "n" }
-  if (request.logprobs === true) return { feature: "logprobs", param: "logprobs" }
-  if (request.top_logprobs != null && request.top_logprobs > 0) {
-    return { feature: "top_logprobs", param: "top_logprobs" }
-  }
-  if (request.logit_bias != null && Object.keys(request.logit_bias).length > 0) {
-    return { feature: "logit_bias", param: "logit_bias" }
-  }
-  if (request.stop != null && request.stop.length > 0) return { feature: "stop sequences", param: "stop" }
-  if (request.seed != null) return { feature: "seed", param: "seed" }
-  return undefined
-}
+const unsupported = (request: ChatRequest.ChatRequest): Unsupported | undefined =>
+  ChatRequest.firstUsed(request, ["n", "logprobs", "top_logprobs", "logit_bias", "stop", "seed"])
 
 const userPart = (part: ChatRequest.ContentPart): Effect.Effect<Json, Unsupported> => {
   switch (part.type) {
