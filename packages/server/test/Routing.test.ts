@@ -211,4 +211,48 @@ describe("routing through the server", () => {
       assert.strictEqual(bad.status, 400)
       assert.strictEqual(JSON.parse(bad.text).error.param, "x-switchyard-deadline-ms")
     }))
+
+  it.live("retries a 429 without Retry-After after a jittered backoff", () =>
+    Effect.gen(function*() {
+      const { primary, url } = yield* setup({ retries: { max: 2, base_ms: 50, cap_ms: 100 } })
+      yield* primary.enqueue(OpenAiChatWire.route, OpenAiChatWire.error(429), answer("from primary"))
+      const r = yield* post(url, {})
+      assert.strictEqual(content(r), "from primary")
+      assert.lengthOf(yield* primary.exchanges, 2)
+    }))
+
+  it.live("fails a stall before the first token over to the backup, and ends a stall after content with an error event", () =>
+    Effect.gen(function*() {
+      const { primary, url } = yield* setup({ first_token_ms: 300, idle_ms: 300, retries: { max: 0 } })
+      yield* primary.enqueue(
+        OpenAiChatWire.route,
+        streamOf("never").pipe(Fault.stallAfter(0)),
+        streamOf("one two three four").pipe(Fault.stallAfter(2))
+      )
+      assert.strictEqual(streamed(yield* post(url, { stream: true })), "from backup")
+      const stalled = yield* post(url, { stream: true })
+      assert.include(stalled.text, "\"type\":\"timeout\"")
+      assert.notInclude(stalled.text, "data: [DONE]")
+      const exchange = yield* primary.awaitOutcome(1).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(exchange.outcome._tag, "ClosedByClient")
+    }))
+
+  it.live("treats a malformed chunk as a broken stream, never as text", () =>
+    Effect.gen(function*() {
+      const { primary, url } = yield* setup({ retries: { max: 0 } })
+      yield* primary.enqueue(OpenAiChatWire.route, streamOf("one two three four").pipe(Fault.malformedChunk(2)))
+      const r = yield* post(url, { stream: true })
+      assert.include(r.text, "\"type\":\"stream_interrupted\"")
+      assert.notInclude(r.text, "data: [DONE]")
+      assert.notInclude(streamed(r), "{")
+    }))
+
+  it.live("accepts a stream whose choices finished even without [DONE]", () =>
+    Effect.gen(function*() {
+      const { primary, url } = yield* setup({})
+      yield* primary.enqueue(OpenAiChatWire.route, streamOf("complete answer").pipe(Fault.dropTerminal))
+      const r = yield* post(url, { stream: true })
+      assert.strictEqual(streamed(r), "complete answer")
+      assert.include(r.text, "data: [DONE]")
+    }))
 })
