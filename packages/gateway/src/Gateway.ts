@@ -21,6 +21,7 @@ import { Router, type RoutingError } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { CurrentAttempt, Metering } from "./Metering.ts"
+import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
 import * as RoutingConfig from "./RoutingConfig.ts"
@@ -106,6 +107,11 @@ export const make = (config: GatewayConfig) =>
       registry.names.map((name) => [name, metering.wrap(Option.getOrThrow(registry.get(name)).provider)])
     )
     const providerOf = (route: Route): Provider.ProviderShape => metered.get(route.provider)!
+    /** Whether a route accepts a partial assistant message to continue (config `prefill`, Anthropic by default). */
+    const prefillOf = (route: Route): boolean => {
+      const provider = config.providers[route.provider]
+      return provider?.prefill ?? provider?.kind === "anthropic"
+    }
 
     /** Routes of the requested model, then of each fallback model the caller named. */
     const routesFor = (request: ChatRequest.ChatRequest, caller: Caller) =>
@@ -235,8 +241,30 @@ export const make = (config: GatewayConfig) =>
             Effect.onError(() => Effect.andThen(Scope.close(scope, Exit.void), p.settle))
           )
         yield* logAttempts(routed.attempts)
+        // What reached the client, in case the stream breaks and another route has to take over.
+        let text = ""
+        let unstitchable = false
+        const candidates = [...p.routes.filter((r) => label(r) !== label(routed.route)), routed.route].map((route) => ({
+          route,
+          prefill: prefillOf(route),
+          stream: (req: ChatRequest.ChatRequest) =>
+            providerOf(route).stream({ ...req, model: route.model }).pipe(Stream.provideContext(p.asAttempt("fallback")))
+        }))
         const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
-          Stream.mapError((broken) => broken.error),
+          Stream.tap((event) =>
+            Effect.sync(() => {
+              if (event._tag === "TextDelta" && event.choice === 0) text += event.text
+              else if (event._tag === "ToolCallStart" || event._tag === "ToolCallDelta" || ("choice" in event && event.choice !== 0)) {
+                unstitchable = true
+              }
+            })
+          ),
+          Stream.catch((broken) =>
+            Stream.unwrap(Effect.as(
+              Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
+              Recovery.recover(request, { text, unstitchable }, candidates, broken.error)
+            ))
+          ),
           Stream.ensuring(Scope.close(scope, Exit.void)),
           Stream.ensuring(p.settle)
         )

@@ -23,7 +23,12 @@ export const ProviderConfig = Schema.Struct({
   api_key: Schema.optionalKey(Schema.String),
   headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   /** Models this provider offers, listed by `GET /v1/models` as `provider/model`. */
-  models: Schema.optionalKey(Schema.Array(Schema.String))
+  models: Schema.optionalKey(Schema.Array(Schema.String)),
+  /**
+   * Whether it continues a partial assistant message (prefill), so a broken stream can be finished
+   * here. Default: true for `anthropic`, false otherwise.
+   */
+  prefill: Schema.optionalKey(Schema.Boolean)
 })
 export type ProviderConfig = typeof ProviderConfig.Type
 

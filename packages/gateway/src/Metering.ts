@@ -6,7 +6,9 @@
  * so an answered request is in the ledger even if the gateway is killed right after.
  */
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
-import { type ChatRequest, type ChatResponse, type Provider, type ProviderError, type StreamEvent, Usage } from "@switchyard/core"
+import { type ChatRequest, type ChatResponse, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
+
+const { isProviderError } = ProviderError
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 
 /** Who an attempt is for; the gateway sets it around each attempt. */
@@ -72,11 +74,14 @@ export const make = Effect.gen(function*() {
     request: ChatRequest.ChatRequest,
     startedAt: number,
     progress: Progress,
-    exit: Exit.Exit<unknown, ProviderError.ProviderError>
+    exit: Exit.Exit<unknown, unknown>
   ) =>
     Effect.gen(function*() {
       const info = yield* CurrentAttempt
-      const failure = Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()
+      // A failure that is not the provider's (the consumer gave up on it) counts as cancelled.
+      const failure = (Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()).pipe(
+        Option.filter(isProviderError)
+      )
       const outcome: LedgerEntry.Outcome = Exit.isSuccess(exit)
         ? "ok"
         : Option.isSome(failure)

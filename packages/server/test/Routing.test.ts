@@ -16,7 +16,11 @@ const answer = (text: string) => OpenAiChatWire.answer(script(text))
 const streamOf = (text: string) => OpenAiChatWire.stream(script(text), { includeUsage: true })
 
 /** Two OpenAI-compatible upstreams behind alias `smart` (primary first), with `routing` settings. */
-const setup = (routing: GatewayConfig.GatewayConfig["routing"], extra: Partial<GatewayConfig.GatewayConfig> = {}) =>
+const setup = (
+  routing: GatewayConfig.GatewayConfig["routing"],
+  extra: Partial<GatewayConfig.GatewayConfig> = {},
+  options: { readonly backupPrefill?: boolean } = {}
+) =>
   Effect.gen(function*() {
     const primary = yield* MockUpstream.make()
     const backup = yield* MockUpstream.make()
@@ -24,7 +28,12 @@ const setup = (routing: GatewayConfig.GatewayConfig["routing"], extra: Partial<G
     const config: GatewayConfig.GatewayConfig = {
       providers: {
         primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: "sk-primary-0123456789" },
-        backup: { kind: "openai", base_url: `${backup.url}/v1`, api_key: "sk-backup-0123456789" }
+        backup: {
+          kind: "openai",
+          base_url: `${backup.url}/v1`,
+          api_key: "sk-backup-0123456789",
+          ...(options.backupPrefill === undefined ? {} : { prefill: options.backupPrefill })
+        }
       },
       models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } },
       ...(routing === undefined ? {} : { routing }),
@@ -254,5 +263,46 @@ describe("routing through the server", () => {
       const r = yield* post(url, { stream: true })
       assert.strictEqual(streamed(r), "complete answer")
       assert.include(r.text, "data: [DONE]")
+    }))
+
+  it.live("recovers a stream cut mid-answer by regenerating elsewhere and forwarding only what follows the delivered text", () =>
+    Effect.gen(function*() {
+      const { backup, primary, url } = yield* setup({ retries: { max: 0 } })
+      yield* primary.enqueue(OpenAiChatWire.route, streamOf("one two three four five").pipe(Fault.disconnectAfter(3)))
+      yield* backup.setDefault(OpenAiChatWire.route, answer("one two three four five"))
+      const r = yield* post(url, { stream: true })
+      assert.strictEqual(streamed(r), "one two three four five")
+      assert.include(r.text, "data: [DONE]")
+      const sent = (yield* backup.exchanges)[0]!.request.json as { messages: Array<{ role: string }> }
+      assert.strictEqual(sent.messages.at(-1)!.role, "user")
+    }))
+
+  it.live("continues on a route that accepts prefill, and regenerates on one that rejects it", () =>
+    Effect.gen(function*() {
+      const { backup, primary, url } = yield* setup({ retries: { max: 0 } }, {}, { backupPrefill: true })
+      yield* primary.setDefault(OpenAiChatWire.route, streamOf("one two three four five").pipe(Fault.disconnectAfter(3)))
+      // The backup continues a partial answer: it is sent what was delivered, and adds the rest.
+      yield* backup.setDefault(OpenAiChatWire.route, (request) => {
+        const messages = (request.json as { messages: Array<{ role: string; content: string }> }).messages
+        const last = messages.at(-1)!
+        return last.role === "assistant"
+          ? OpenAiChatWire.stream(script("one two three four five".slice(last.content.length)), { includeUsage: true })
+          : OpenAiChatWire.stream(script("something else entirely"), { includeUsage: true })
+      })
+      const continued = yield* post(url, { stream: true })
+      assert.strictEqual(streamed(continued), "one two three four five")
+      const sent = (yield* backup.exchanges)[0]!.request.json as { messages: Array<{ role: string; content: string }> }
+      assert.strictEqual(sent.messages.at(-1)!.role, "assistant")
+
+      // A backup that rejects prefill (400) is asked again without it, and its regeneration is used.
+      yield* backup.setDefault(OpenAiChatWire.route, (request) => {
+        const messages = (request.json as { messages: Array<{ role: string }> }).messages
+        return messages.at(-1)!.role === "assistant"
+          ? OpenAiChatWire.error(400, { message: "This model does not support assistant message prefill." })
+          : OpenAiChatWire.stream(script("one two three four five"), { includeUsage: true })
+      })
+      const regenerated = yield* post(url, { stream: true })
+      assert.strictEqual(streamed(regenerated), "one two three four five")
+      assert.lengthOf(yield* backup.exchanges, 3)
     }))
 })
