@@ -7,8 +7,6 @@
  */
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
-
-const { isProviderError } = ProviderError
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 
 /** Who an attempt is for; the gateway sets it around each attempt. */
@@ -80,7 +78,7 @@ export const make = Effect.gen(function*() {
       const info = yield* CurrentAttempt
       // A failure that is not the provider's (the consumer gave up on it) counts as cancelled.
       const failure = (Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()).pipe(
-        Option.filter(isProviderError)
+        Option.filter(ProviderError.isProviderError)
       )
       const outcome: LedgerEntry.Outcome = Exit.isSuccess(exit)
         ? "ok"
