@@ -35,6 +35,8 @@ export interface Caller {
   readonly fallbackModels?: ReadonlyArray<string> | undefined
   /** Overrides of the routing settings for this request (deadline, hedge, timeouts, strategy). */
   readonly routing?: RoutingConfig.RequestRouting | undefined
+  /** The model the client asked for, when `request.model` is one of its routes (budgets and ledger). */
+  readonly alias?: string | undefined
 }
 
 /** A whole answer and how it was obtained. */
@@ -157,7 +159,7 @@ export const make = (config: GatewayConfig) =>
         const prices = yield* Effect.forEach(routes, (route) =>
           pricing.price({ provider: route.provider, model: route.model, usage: bound.usage }))
         const amount = Math.max(0, ...prices.map(Option.match({ onNone: () => 0, onSome: (c) => c.total })))
-        const reservation = yield* budgets.reserve({ apiKeyId: caller.apiKeyId ?? null, modelAlias: request.model }, amount)
+        const reservation = yield* budgets.reserve({ apiKeyId: caller.apiKeyId ?? null, modelAlias: caller.alias ?? request.model }, amount)
         let spent = 0
         return {
           spend: (usd: number) => {
@@ -202,7 +204,7 @@ export const make = (config: GatewayConfig) =>
             Context.make(CurrentAttempt, {
               requestId,
               apiKeyId: caller.apiKeyId ?? null,
-              modelAlias: request.model,
+              modelAlias: caller.alias ?? request.model,
               role,
               spend: budget.spend
             })
@@ -283,7 +285,7 @@ export const make = (config: GatewayConfig) =>
           routes: routes.map(label),
           templates,
           call: (route, req) =>
-            complete({ ...req, model: route }, { ...caller, fallbackModels: [] }).pipe(
+            complete({ ...req, model: route }, { ...caller, fallbackModels: [], alias: caller.alias ?? request.model }).pipe(
               Effect.tap((answer) => Effect.sync(() => answers.set(route, answer))),
               Effect.map((answer) => answer.response),
               Effect.mapError((error) =>

@@ -53,6 +53,8 @@ describe("response_format json_schema as a contract", () => {
       assert.deepStrictEqual(JSON.parse(r.body.choices[0].message.content), { severity: "high", summary: "login down" })
       assert.strictEqual(r.headers.get("x-switchyard-repairs"), "extractJson, mapEnumSynonyms")
       assert.strictEqual(r.headers.get("x-switchyard-contract"), "primary/a=repaired")
+      const usage = yield* Effect.promise(() => fetch(`${url}/v1/usage?group_by=alias`).then((res) => res.json() as Promise<any>))
+      assert.deepStrictEqual(usage.data.map((row: any) => row.alias), ["triage"])
       const sent = (yield* primary.exchanges)[0]!.request.json as { response_format: unknown }
       assert.deepStrictEqual(sent.response_format, { type: "json_schema", json_schema: { name: "triage", schema } })
     }))
