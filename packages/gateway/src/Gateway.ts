@@ -17,7 +17,7 @@ import {
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing } from "@switchyard/cost"
 import { Conform, type OutputContract, PromptTemplates } from "@switchyard/prompts"
-import { Router, type RoutingError } from "@switchyard/routing"
+import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { CurrentAttempt, Metering } from "./Metering.ts"
@@ -233,6 +233,8 @@ export const make = (config: GatewayConfig) =>
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
         const p = yield* prepare(request, caller)
+        // A takeover after a break gets what is left of the request's deadline, and the same timeouts.
+        const deadline = yield* Deadline.make(p.options.deadline)
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
         const scope = yield* Scope.make()
         const routed = yield* router.stream(p.routes, (route, role) =>
@@ -250,7 +252,10 @@ export const make = (config: GatewayConfig) =>
           route,
           prefill: prefillOf(route),
           stream: (req: ChatRequest.ChatRequest) =>
-            providerOf(route).stream({ ...req, model: route.model }).pipe(Stream.provideContext(p.asAttempt("fallback")))
+            providerOf(route).stream({ ...req, model: route.model }).pipe(
+              StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
+              Stream.provideContext(p.asAttempt("fallback"))
+            )
         }))
         const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
           Stream.tap((event) =>

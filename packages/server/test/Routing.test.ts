@@ -305,4 +305,17 @@ describe("routing through the server", () => {
       assert.strictEqual(streamed(regenerated), "one two three four five")
       assert.lengthOf(yield* backup.exchanges, 3)
     }))
+
+  it.live("bounds a takeover by the same timeouts: a stalled regeneration ends the stream with an error event", () =>
+    Effect.gen(function*() {
+      const { backup, primary, url } = yield* setup({ retries: { max: 0 }, idle_ms: 300 })
+      yield* primary.enqueue(OpenAiChatWire.route, streamOf("one two three four five").pipe(Fault.disconnectAfter(3)))
+      yield* backup.setDefault(OpenAiChatWire.route, streamOf("one two three four five").pipe(Fault.stallAfter(2)))
+      const r = yield* post(url, { stream: true })
+      assert.isBelow(r.elapsed, 2000)
+      assert.include(r.text, "\"error\"")
+      assert.notInclude(r.text, "data: [DONE]")
+      const exchange = yield* backup.awaitOutcome(0).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(exchange.outcome._tag, "ClosedByClient")
+    }))
 })
