@@ -1,11 +1,14 @@
 /**
  * The Google Gemini API (`generateContent`, `streamGenerateContent?alt=sse`) as an upstream dialect,
- * for Gemini and Gemma models: system instructions, `contents`/`parts`, images, function declarations
- * and calls, JSON schema output, thinking, and `usageMetadata` with cached and thought tokens.
+ * for Gemini and Gemma models: system instructions, `contents`/`parts`, images and files, function
+ * declarations and calls, JSON schema output, thinking, service tiers, and `usageMetadata` with
+ * cached, tool-use prompt and thought tokens.
  */
-import { ProviderHttp } from "@switchyard/core"
-import * as Decode from "./internal/decode.ts"
+import { Effect, Layer } from "effect"
+import type { HttpClient } from "effect/http"
+import { Provider, ProviderHttp } from "@switchyard/core"
 import * as Encode from "./internal/encode.ts"
+import * as Errors from "./internal/errors.ts"
 import * as Response from "./internal/response.ts"
 import * as GeminiStream from "./internal/stream.ts"
 
@@ -18,7 +21,7 @@ export const dialect: ProviderHttp.Dialect = {
   decodeResponse: Response.decodeResponse,
   decodeStream: GeminiStream.decodeStream,
   authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey }),
-  errorRules: Decode.errorRules
+  errorRules: Errors.errorRules
 }
 
 /** The provider's name, and optionally its base URL (default above), API key and extra headers. */
@@ -26,8 +29,13 @@ export type Options = ProviderHttp.AdapterOptions
 
 const adapter = ProviderHttp.adapter(dialect, defaultBaseUrl)
 
-/** A Gemini API provider over `HttpClient`. */
-export const make = adapter.make
+/**
+ * A Gemini API provider over `HttpClient`. A 429 for a spent daily quota or a quota of 0 on the
+ * project's tier is `QuotaExceeded`, not a retryable rate limit.
+ */
+export const make = (options: Options): Effect.Effect<Provider.ProviderShape, never, HttpClient.HttpClient> =>
+  adapter.make(options).pipe(Effect.map(Errors.refineProvider))
 
 /** The `Provider` service backed by the Gemini API. */
-export const layer = adapter.layer
+export const layer = (options: Options): Layer.Layer<Provider.Provider, never, HttpClient.HttpClient> =>
+  Layer.effect(Provider.Provider, make(options))

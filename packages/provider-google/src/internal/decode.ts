@@ -3,27 +3,24 @@
  * (where every SSE chunk is one such response and the stream simply ends: no terminator).
  *
  * - Parts with `thought: true` are reasoning, never answer text.
- * - Function calls arrive whole and without ids, so ids are made stable (`call_<candidate>_<n>`).
- *   A call followed by a `functionResponse` in the same model turn was run by Google (MCP, built-in
- *   tools), so it is not handed to the client; calls are therefore emitted when the answer ends.
- * - `finishReason` is `STOP` even when the turn ends in a function call: that is `tool_calls`.
+ * - Function calls arrive whole and without ids, so ids are made stable from the response id
+ *   (`call_<responseId>_<candidate>_<n>`, unique across the turns of a conversation). A call followed
+ *   by a `functionResponse` in the same model turn was run by Google (MCP, built-in tools), so it is
+ *   not handed to the client; calls are therefore emitted when the answer ends.
+ * - `finishReason` is `STOP` even when the turn ends in a function call: that is `tool_calls`. A finish
+ *   reason may come before the last chunk (a server-side call finishes, then text follows): the last
+ *   one seen counts.
+ * - A prompt blocked before any candidate (`promptFeedback.blockReason`) is a `content_filter` finish.
  * - `usageMetadata` is cumulative and only the last one counts; input includes
  *   `toolUsePromptTokenCount`, output includes `thoughtsTokenCount` (reported beside candidates).
  * Reference: https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse
  */
-import {
-  ErrorClassifier,
-  FinishReason,
-  JsonValue,
-  type ProviderError,
-  type ProviderHttp,
-  type StreamEvent,
-  Usage
-} from "@switchyard/core"
+import { FinishReason, JsonValue, type ProviderHttp, type StreamEvent, Usage } from "@switchyard/core"
 
 const { array, number, record, string } = JsonValue
 
-export const finishReason = FinishReason.fromTable({
+/** https://ai.google.dev/api/generate-content#FinishReason */
+const finishReason = FinishReason.fromTable({
   STOP: "stop",
   MAX_TOKENS: "length",
   SAFETY: "content_filter",
@@ -32,9 +29,16 @@ export const finishReason = FinishReason.fromTable({
   PROHIBITED_CONTENT: "content_filter",
   SPII: "content_filter",
   IMAGE_SAFETY: "content_filter",
+  IMAGE_PROHIBITED_CONTENT: "content_filter",
+  IMAGE_RECITATION: "content_filter",
   MALFORMED_FUNCTION_CALL: "error",
   UNEXPECTED_TOOL_CALL: "error",
+  TOO_MANY_TOOL_CALLS: "error",
+  MISSING_THOUGHT_SIGNATURE: "error",
+  MALFORMED_RESPONSE: "error",
   LANGUAGE: "other",
+  IMAGE_OTHER: "other",
+  NO_IMAGE: "other",
   OTHER: "other"
 })
 
@@ -51,16 +55,16 @@ interface Candidate {
 
 /** What an answer has said so far; mutable, one per call. */
 export interface State {
-  started: boolean
+  responseId: string | undefined
   readonly candidates: Map<number, Candidate>
   usage: JsonValue.JsonObject | undefined
   blockReason: string | undefined
 }
 
-export const initial = (): State => ({ started: false, candidates: new Map(), usage: undefined, blockReason: undefined })
+export const initial = (): State => ({ responseId: undefined, candidates: new Map(), usage: undefined, blockReason: undefined })
 
 /** Canonical usage of `usageMetadata`. */
-export const usageOf = (u: JsonValue.JsonObject): Usage.Usage => {
+const usageOf = (u: JsonValue.JsonObject): Usage.Usage => {
   const thoughts = number(u["thoughtsTokenCount"]) ?? 0
   return Usage.make({
     inputTokens: (number(u["promptTokenCount"]) ?? 0) + (number(u["toolUsePromptTokenCount"]) ?? 0),
@@ -68,28 +72,6 @@ export const usageOf = (u: JsonValue.JsonObject): Usage.Usage => {
     cachedInputTokens: number(u["cachedContentTokenCount"]) ?? 0,
     reasoningTokens: thoughts
   })
-}
-
-/** A Google error object (`{"error": {code, message, status, details}}`), its code as the status. */
-/**
- * What Google words differently: a bad key is a 400 `INVALID_ARGUMENT` ("API key not valid"), and an
- * oversized prompt says "The input token count (N) exceeds the maximum number of tokens allowed".
- * https://ai.google.dev/gemini-api/docs/troubleshooting
- */
-export const errorRules: ErrorClassifier.Rules = {
-  patterns: [
-    [/API key not valid|API_KEY_INVALID|API key expired/i, "auth"],
-    [/input token count.*exceeds/i, "context_overflow"]
-  ]
-}
-
-export const errorOf = (provider: string, body: JsonValue.JsonObject): ProviderError.ProviderError => {
-  const code = number(record(body["error"])?.["code"])
-  return ErrorClassifier.classify({
-    provider,
-    status: code !== undefined && code >= 400 && code < 600 ? code : undefined,
-    body: JSON.stringify(body)
-  }, errorRules)
 }
 
 const candidateState = (state: State, index: number): Candidate => {
@@ -102,16 +84,15 @@ const candidateState = (state: State, index: number): Candidate => {
 }
 
 /** The events one response (or stream chunk) adds; calls, usage and finish wait for `end`. */
-export const observe = (state: State, body: JsonValue.JsonObject, context: ProviderHttp.CallContext): Array<StreamEvent.StreamEvent> => {
+export const observe = (
+  state: State,
+  body: JsonValue.JsonObject,
+  context: ProviderHttp.CallContext
+): Array<StreamEvent.StreamEvent> => {
   const out: Array<StreamEvent.StreamEvent> = []
-  if (!state.started) {
-    state.started = true
-    out.push({
-      _tag: "ResponseStart",
-      id: string(body["responseId"]) ?? "",
-      model: string(body["modelVersion"]) ?? context.model,
-      created: 0
-    })
+  if (state.responseId === undefined) {
+    state.responseId = string(body["responseId"]) ?? ""
+    out.push({ _tag: "ResponseStart", id: state.responseId, model: string(body["modelVersion"]) ?? context.model, created: 0 })
   }
   array(body["candidates"]).forEach((raw, position) => {
     const c = record(raw)
@@ -145,6 +126,9 @@ export const observe = (state: State, body: JsonValue.JsonObject, context: Provi
 export const isFinished = (state: State): boolean =>
   state.blockReason !== undefined || [...state.candidates.values()].some((c) => c.finishReason !== undefined)
 
+const callId = (state: State, choice: number, n: number) =>
+  state.responseId ? `call_${state.responseId}_${choice}_${n}` : `call_${choice}_${n}`
+
 /** The client's tool calls, usage and finish of every candidate, once the answer has ended. */
 export const end = (state: State): Array<StreamEvent.StreamEvent> => {
   const out: Array<StreamEvent.StreamEvent> = []
@@ -154,12 +138,12 @@ export const end = (state: State): Array<StreamEvent.StreamEvent> => {
   for (const [index, candidate] of state.candidates) {
     candidate.calls.forEach((call, n) => {
       out.push(
-        { _tag: "ToolCallStart", choice: index, index: n, id: call.id ?? `call_${index}_${n}`, name: call.name },
+        { _tag: "ToolCallStart", choice: index, index: n, id: call.id ?? callId(state, index, n), name: call.name },
         { _tag: "ToolCallDelta", choice: index, index: n, arguments: JSON.stringify(call.args) }
       )
     })
     const raw = candidate.finishReason ?? null
-    const reason = raw === "STOP" && candidate.calls.length > 0 ? "tool_calls" : raw === null ? "stop" : finishReason(raw)
+    const reason = raw === null ? "stop" : raw === "STOP" && candidate.calls.length > 0 ? "tool_calls" : finishReason(raw)
     out.push({ _tag: "Finish", choice: index, reason, raw })
   }
   if (state.usage !== undefined) out.push({ _tag: "UsageReport", usage: usageOf(state.usage) })

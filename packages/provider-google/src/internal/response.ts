@@ -1,22 +1,27 @@
 /**
- * A whole `generateContent` answer: the same reading as a one-chunk stream.
+ * A whole `generateContent` answer: the same reading as a stream of its chunks (one object, or the
+ * array `streamGenerateContent` answers without `alt=sse`). An `error` object fails it.
  */
 import { Effect } from "effect"
-import { type ChatResponse, JsonValue, ProviderError, type ProviderHttp, StreamAccumulator } from "@switchyard/core"
+import { type ChatResponse, JsonValue, ProviderError, type ProviderHttp, StreamAccumulator, type StreamEvent } from "@switchyard/core"
 import * as Decode from "./decode.ts"
+import * as Errors from "./errors.ts"
 
 export const decodeResponse = (
   body: unknown,
   context: ProviderHttp.CallContext
 ): Effect.Effect<ChatResponse.ChatResponse, ProviderError.ProviderError> => {
-  const json = JsonValue.record(Array.isArray(body) && body.length === 1 ? body[0] : body)
-  if (json === undefined) {
-    return Effect.fail(
-      new ProviderError.ServerError({ provider: context.provider, message: `${context.provider}: response is not a JSON object` })
-    )
-  }
-  if (json["error"] != null) return Effect.fail(Decode.errorOf(context.provider, json))
+  const chunks = (Array.isArray(body) ? body : [body]).map(JsonValue.record)
   const state = Decode.initial()
-  const events = Decode.observe(state, json, context)
+  const events: Array<StreamEvent.StreamEvent> = []
+  for (const chunk of chunks) {
+    if (chunk === undefined) {
+      return Effect.fail(
+        new ProviderError.ServerError({ provider: context.provider, message: `${context.provider}: response is not a JSON object` })
+      )
+    }
+    if (chunk["error"] != null) return Effect.fail(Errors.errorOf(context.provider, chunk))
+    events.push(...Decode.observe(state, chunk, context))
+  }
   return Effect.succeed(StreamAccumulator.assemble([...events, ...Decode.end(state)]))
 }

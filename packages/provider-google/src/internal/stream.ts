@@ -1,23 +1,32 @@
 /**
  * The Gemini stream (`streamGenerateContent?alt=sse`): every `data:` frame is a whole
  * `GenerateContentResponse`, and the stream just ends. It ended properly when a finish reason (or a
- * blocked prompt) was seen; otherwise it was cut. An `error` object in a frame fails the stream.
+ * blocked prompt) was seen; otherwise it was cut (`StreamInterrupted`). An `error` object in a frame
+ * (alone or in a one-element array) fails the stream with the classified error, and so does an error
+ * Google appends after the frames as bare, indented JSON without `data:` (vercel/ai#5217), which an
+ * SSE parser would otherwise skip, leaving a broken answer looking finished.
  */
 import { Stream } from "effect"
 import { JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
 import * as Decode from "./decode.ts"
+import * as Errors from "./errors.ts"
 
 export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machine<Decode.State, unknown> => {
   const { provider } = context
   return {
     initial: Decode.initial,
     step: (state, input) => {
-      const body = JsonValue.record(input)
-      if (body === undefined) {
-        return [state, [new ProviderError.StreamInterrupted({ provider, message: `${provider}: a stream chunk is not a JSON object` })]]
+      const out: Array<StreamMachine.Output> = []
+      for (const item of Array.isArray(input) ? input : [input]) {
+        const body = JsonValue.record(item)
+        if (body === undefined) {
+          const message = `${provider}: a stream chunk is not a JSON object`
+          return [state, [...out, new ProviderError.StreamInterrupted({ provider, message })]]
+        }
+        if (body["error"] != null) return [state, [...out, Errors.errorOf(provider, body)]]
+        out.push(...Decode.observe(state, body, context))
       }
-      if (body["error"] != null) return [state, [Decode.errorOf(provider, body)]]
-      return [state, Decode.observe(state, body, context)]
+      return [state, out]
     },
     end: (state) =>
       Decode.isFinished(state)
@@ -26,13 +35,21 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
   }
 }
 
+/** Whether a line is SSE syntax: blank, a comment, or a field Google uses. */
+const isSseLine = (line: string) => line === "" || line.startsWith(":") || /^(data|event|id|retry)(:|$)/.test(line)
+
+/** Bare lines become `data:` lines, so a bare JSON error arrives as one event (its lines joined). */
+const frameBareLines = <R>(bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>) =>
+  bytes.pipe(
+    Stream.decodeText,
+    Stream.splitLines,
+    Stream.map((line) => `${isSseLine(line) ? line : `data: ${line}`}\n`),
+    Stream.encodeText
+  )
+
 /** SSE bytes to canonical events. */
 export const decodeStream = <R>(
   bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>,
   context: ProviderHttp.CallContext
-): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
-  const { provider } = context
-  return Sse.providerJson(bytes, provider).pipe(
-    StreamMachine.run(machine(context))
-  )
-}
+): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> =>
+  Sse.providerJson(frameBareLines(bytes), context.provider).pipe(StreamMachine.run(machine(context)))
