@@ -36,4 +36,9 @@ export interface Attempt {
   readonly startedAt: number
   /** Until the answer (whole answers) or the first content event (streams), or the failure. */
   readonly durationMs: number
+  /** Set when this attempt outlived the hedge delay but the hedge budget refused the hedge. */
+  readonly hedge?: HedgeNote | undefined
 }
+
+/** What became of the hedge an attempt was due: `skipped_budget`, the budget refused it. */
+export type HedgeNote = "skipped_budget"

@@ -4,7 +4,7 @@
  * streams and commits to the first attempt that yields a content event: before that any failure
  * fails over invisibly, after it a break surfaces as `StreamBroken` with the delivered event count.
  */
-import { Clock, Context, type Duration, Effect, Exit, Layer, type Pull, Scope, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, type Pull, Scope, Stream } from "effect"
 import type { ProviderError, StreamEvent } from "@switchyard/core"
 import * as Deadline from "./Deadline.ts"
 import * as FailoverPolicy from "./FailoverPolicy.ts"
@@ -59,6 +59,20 @@ export interface RouterShape {
   ) => Effect.Effect<RoutedStream, RoutingError, Scope.Scope>
 }
 
+/**
+ * A whole answer has no first token to watch, so a silent route is only noticed by a limit on the
+ * attempt: `total` when set, else half the request's deadline when another route could still answer
+ * (the other half is left for it), else the deadline alone.
+ */
+const wholeAnswerTimeouts = (
+  timeouts: StreamTimeouts.Timeouts,
+  deadline: Deadline.Deadline,
+  routes: number
+): StreamTimeouts.Timeouts =>
+  timeouts.total !== undefined || routes < 2 || deadline.expiresAt === Number.POSITIVE_INFINITY
+    ? timeouts
+    : { ...timeouts, total: Duration.millis((deadline.expiresAt - deadline.startedAt) / 2) }
+
 export class Router extends Context.Service<Router, RouterShape>()("@switchyard/routing/Router") {}
 
 export type Options = RequestOptions
@@ -88,7 +102,7 @@ export const make = (
     const run: RouterShape["run"] = (routes, call, options = {}) =>
       Effect.gen(function*() {
         const p = yield* plan(options, true)
-        const timeouts = timeoutsOf(options)
+        const timeouts = wholeAnswerTimeouts(timeoutsOf(options), p.deadline, routes.length)
         const result = yield* execute(routes, (route, role) =>
           call(route, role).pipe(
             StreamTimeouts.effect({ provider: route.provider, deadline: p.deadline }, timeouts)

@@ -2,7 +2,8 @@
  * Timeouts of one attempt, each capped by what is left of the request's deadline. A stream fails
  * with core's `ProviderError.Timeout` when its first event takes longer than `firstToken` or a gap
  * between events exceeds `idle`; an effect (a whole answer, a connect) when it exceeds its limit.
- * The phase says which limit fired: `deadline` when the request's deadline was the tighter one.
+ * The phase says which limit fired: `deadline` when the request's deadline was the tighter one. When
+ * no time is left the limited effect is not started at all.
  */
 import { Duration, Effect, Stream } from "effect"
 import { ProviderError } from "@switchyard/core"
@@ -35,17 +36,16 @@ export const within = (
     const left = context.deadline === undefined ? Duration.infinity : yield* Deadline.remaining(context.deadline)
     const [duration, binding] = Duration.isLessThan(left, own) ? [left, "deadline" as const] : [own, phase]
     if (!Duration.isFinite(duration)) return yield* self
-    return yield* Effect.timeoutOrElse(self, {
-      duration,
-      orElse: () =>
-        Effect.fail(
-          new ProviderError.Timeout({
-            provider: context.provider,
-            message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(duration)}`,
-            phase: binding
-          })
-        )
-    })
+    const expired = Effect.fail(
+      new ProviderError.Timeout({
+        provider: context.provider,
+        message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(duration)}`,
+        phase: binding
+      })
+    )
+    // Nothing is started once the time is up: no request is sent only to be cancelled.
+    if (Duration.isZero(duration)) return yield* expired
+    return yield* Effect.timeoutOrElse(self, { duration, orElse: () => expired })
   })
 
 /** An effect (a whole answer) bounded by `total` and the deadline. */

@@ -3,7 +3,7 @@ import { Duration, Effect, Fiber, Schedule, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type ChatRequest, ProviderError } from "@switchyard/core"
 import { MockProvider } from "@switchyard/testing"
-import { FailoverPolicy, Hedge, Route, Router, RoutingError } from "../src/index.ts"
+import { FailoverPolicy, Hedge, HedgeBudget, Route, Router, RoutingError } from "../src/index.ts"
 
 const request: ChatRequest.ChatRequest = { model: "m", messages: [{ role: "user", content: "hi" }] }
 const routeA: Route.Route = { provider: "a", model: "m" }
@@ -179,8 +179,35 @@ describe("Router hedging", () => {
       assert.strictEqual(winners.filter((w) => w === "b").length, 2)
     }).pipe(Effect.provide(Router.layerMemory({
       router: { hedge: Hedge.fixed("100 millis") },
-      hedgeBudget: { ratio: 0.25, burst: 1 }
+      hedgeBudget: { ratio: 0.25, minPerSecond: 0 }
     }))))
+
+  it.effect("default budget: a fresh router hedges its first slow request; a refused hedge is noted on the running attempt", () =>
+    Effect.gen(function*() {
+      const providers = yield* mocks({ a: () => fastAnswer(400), b: () => fastAnswer(10) })
+      const router = yield* Router.Router
+      const first = yield* after(500, router.run([routeA, routeB], complete(providers)))
+      assert.deepStrictEqual(roles(first.attempts), ["a:primary:cancelled", "b:hedge:ok"])
+      assert.isUndefined(first.attempts[0]!.hedge)
+      // 0.5 s later: the floor holds half a hedge and 2 requests earn 0.2: refused, the primary answers.
+      const second = yield* after(500, router.run([routeA, routeB], complete(providers)))
+      assert.deepStrictEqual(roles(second.attempts), ["a:primary:ok"])
+      assert.strictEqual(second.attempts[0]!.hedge, "skipped_budget")
+      assert.strictEqual((yield* providers.b!.calls).length, 1)
+      // Another 0.5 s: the floor has refilled.
+      const third = yield* after(500, router.run([routeA, routeB], complete(providers)))
+      assert.deepStrictEqual(roles(third.attempts), ["a:primary:cancelled", "b:hedge:ok"])
+    }).pipe(Effect.provide(Router.layerMemory({ router: { hedge: Hedge.fixed("100 millis") } }))))
+
+  it.effect("a single route spends no budget and gets no note", () =>
+    Effect.gen(function*() {
+      const providers = yield* mocks({ a: () => fastAnswer(400) })
+      const router = yield* Router.Router
+      const only = yield* after(500, router.run([routeA], complete(providers)))
+      assert.isUndefined(only.attempts[0]!.hedge)
+      const budget = yield* HedgeBudget.HedgeBudget
+      assert.isTrue(yield* budget.withdraw)
+    }).pipe(Effect.provide(Router.layerMemory({ router: { hedge: Hedge.fixed("100 millis") } }))))
 
   it.effect("adaptive delay: the primary route's p95 time to first token, clamped", () =>
     Effect.gen(function*() {

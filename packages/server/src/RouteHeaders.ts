@@ -10,7 +10,8 @@ export const newRequestId = (): string => `req_${crypto.randomUUID().replaceAll(
 
 /**
  * `x-request-id`, `x-switchyard-provider`, `x-switchyard-model`, and `x-switchyard-attempts`:
- * `provider/model:role=outcome` per attempt, in start order.
+ * `provider/model:role=outcome` per attempt, in start order, with `(hedge skipped: budget)` after
+ * the outcome of an attempt whose hedge the budget refused.
  */
 export const make = (
   requestId: string,
@@ -19,8 +20,14 @@ export const make = (
 ): Record<string, string> => ({
   "x-request-id": requestId,
   ...(route === undefined ? {} : { "x-switchyard-provider": route.provider, "x-switchyard-model": route.model }),
-  "x-switchyard-attempts": attempts.map((a) => `${Route.label(a.route)}:${a.role}=${a.outcome}`).join(", ")
+  "x-switchyard-attempts": attempts.map(attemptLabel).join(", ")
 })
+
+const hedgeNotes: Record<NonNullable<Route.Attempt["hedge"]>, string> = { skipped_budget: "hedge skipped: budget" }
+
+/** `provider/model:role=outcome`, then `(note)` when the attempt carries a hedge note. */
+const attemptLabel = (a: Route.Attempt): string =>
+  `${Route.label(a.route)}:${a.role}=${a.outcome}${a.hedge === undefined ? "" : `(${hedgeNotes[a.hedge]})`}`
 
 /** The error response for a gateway failure, with the attempts in the headers too. */
 export const failure = (requestId: string, render: ErrorBody.Render = ErrorBody.renderOpenAi) =>

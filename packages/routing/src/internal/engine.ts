@@ -54,11 +54,20 @@ export const execute = <C>(
     const queue: Array<{ route: Route; role: Role }> = (yield* Strategy.order(plan.strategy, routes))
       .map((route, i) => ({ route, role: i === 0 ? "primary" : "fallback" }))
 
-    /** One attempt, logged, with its outcome reported to the breaker and the statistics. */
-    const guarded = (route: Route, role: Role, admission: Admission) =>
+    /**
+     * One attempt, logged, with its outcome reported to the breaker and the statistics. `slot`, when
+     * given, receives the attempt's index in the log (for the hedge starter to annotate).
+     */
+    const guarded = (route: Route, role: Role, admission: Admission, slot?: { index: number }) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const index = attempts.push({ route, role, outcome: "cancelled", startedAt, durationMs: 0 }) - 1
+        if (slot !== undefined) slot.index = index
+        /** Records the end of the attempt, keeping a hedge note set while it ran. */
+        const settle = (entry: Attempt) => {
+          const hedge = attempts[index]?.hedge
+          attempts[index] = hedge === undefined ? entry : { ...entry, hedge }
+        }
         return yield* attempt(route, role).pipe(
           Effect.map((value) => [value, route] as const),
           Effect.onExit((exit) =>
@@ -66,17 +75,17 @@ export const execute = <C>(
               const durationMs = (yield* Clock.currentTimeMillis) - startedAt
               const error = Exit.isFailure(exit) ? Exit.findErrorOption(exit) : Option.none()
               if (Exit.isSuccess(exit)) {
-                attempts[index] = { route, role, outcome: "ok", startedAt, durationMs }
+                settle({ route, role, outcome: "ok", startedAt, durationMs })
                 yield* health.record(key(route), admission, "success")
                 yield* stats.observe(key(route), "ttft", durationMs)
                 if (plan.committedIsTotal) yield* stats.observe(key(route), "total", durationMs)
               } else if (Option.isSome(error)) {
                 const e = error.value
                 state.lastError = e
-                attempts[index] = { route, role, outcome: e.category, status: e.status, startedAt, durationMs }
+                settle({ route, role, outcome: e.category, status: e.status, startedAt, durationMs })
                 yield* health.record(key(route), admission, e.retryable ? "failure" : "ignored")
               } else {
-                attempts[index] = { route, role, outcome: "cancelled", startedAt, durationMs }
+                settle({ route, role, outcome: "cancelled", startedAt, durationMs })
                 yield* health.record(key(route), admission, "ignored")
               }
             })
@@ -94,19 +103,36 @@ export const execute = <C>(
       return Option.none()
     })
 
-    const startHedge = Effect.gen(function*() {
-      if (state.hedged || !(yield* budget.withdraw)) return Option.none()
-      const next = yield* nextAdmitted
-      if (Option.isNone(next)) return Option.none()
-      state.hedged = true
-      return Option.some(guarded(next.value.route, "hedge", next.value.admission))
-    })
+    /**
+     * Called when the attempt logged at `running.index` outlived the hedge delay: a hedge on the
+     * next admitted route, if there is one and the budget grants it. A budget refusal is noted on
+     * the running attempt and logged.
+     */
+    const startHedge = (running: { index: number }) =>
+      Effect.gen(function*() {
+        if (state.hedged || queue.length === 0) return Option.none()
+        if (!(yield* budget.withdraw)) {
+          const current = attempts[running.index]
+          if (current !== undefined) {
+            attempts[running.index] = { ...current, hedge: "skipped_budget" }
+            yield* Effect.logInfo("hedge skipped: budget").pipe(
+              Effect.annotateLogs({ route: key(current.route), role: current.role })
+            )
+          }
+          return Option.none()
+        }
+        const next = yield* nextAdmitted
+        if (Option.isNone(next)) return Option.none()
+        state.hedged = true
+        return Option.some(guarded(next.value.route, "hedge", next.value.admission))
+      })
 
     const run = (route: Route, role: Role, admission: Admission) =>
       Effect.gen(function*() {
         if (plan.hedge === undefined || state.hedged) return yield* guarded(route, role, admission)
         const delay = yield* Hedge.delayFor(plan.hedge, key(route))
-        return yield* Hedge.race(guarded(route, role, admission), delay, startHedge)
+        const running = { index: -1 }
+        return yield* Hedge.race(guarded(route, role, admission, running), delay, startHedge(running))
       })
 
     const expired = (): ProviderError.ProviderError =>
