@@ -5,46 +5,11 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { spawn } from "node:child_process"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { bin, run } from "./processes.ts"
-
-
-/** The environment of a fresh machine: no provider keys. */
-const cleanEnv = () =>
-  Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/_API_KEY$|_BASE_URL$|^OLLAMA_HOST$|^PORT$/.test(key))
-  )
-
-interface Running {
-  readonly url: string
-  readonly output: () => string
-}
-
-/** Starts `switchyard ...args`, waits for its "listening" line, and kills it with the scope. */
-const start = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = cleanEnv()) =>
-  Effect.acquireRelease(
-    Effect.callback<{ child: ReturnType<typeof spawn>; running: Running }, Error>((resume) => {
-      // A fresh working directory: without a config the ledger file is created there.
-      const cwd = mkdtempSync(join(tmpdir(), "switchyard-serve-"))
-      const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-      let output = ""
-      const onData = (data: Buffer) => {
-        output += data.toString()
-        const match = /listening on (http:\/\/\S+)/.exec(output)
-        if (match) resume(Effect.succeed({ child, running: { url: match[1]!, output: () => output } }))
-      }
-      child.stdout.on("data", onData)
-      child.stderr.on("data", onData)
-      child.on("exit", (code) => resume(Effect.fail(new Error(`exited with ${code}: ${output}`))))
-    }),
-    ({ child }) => Effect.sync(() => child.kill("SIGTERM"))
-  ).pipe(Effect.map(({ running }) => running))
-
-
+import { cleanEnv, run, start } from "./processes.ts"
 
 const chat = (url: string, model: string) =>
   Effect.promise(() =>

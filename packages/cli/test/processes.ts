@@ -3,6 +3,9 @@
  */
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const bin = fileURLToPath(new URL("../src/bin.ts", import.meta.url))
@@ -17,3 +20,34 @@ export const run = (args: ReadonlyArray<string>, options: { readonly env?: NodeJ
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()))
     child.on("exit", (code) => resume(Effect.succeed({ code, stdout, stderr })))
   })
+
+/** The environment of a fresh machine: no provider keys. */
+export const cleanEnv = () =>
+  Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/_API_KEY$|_BASE_URL$|^OLLAMA_HOST$|^PORT$/.test(key))
+  )
+
+export interface Running {
+  readonly url: string
+  readonly output: () => string
+}
+
+/** Starts `switchyard ...args`, waits for its "listening" line, and kills it with the scope. */
+export const start = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = cleanEnv()) =>
+  Effect.acquireRelease(
+    Effect.callback<{ child: ReturnType<typeof spawn>; running: Running }, Error>((resume) => {
+      // A fresh working directory: without a config the ledger file is created there.
+      const cwd = mkdtempSync(join(tmpdir(), "switchyard-serve-"))
+      const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
+      let output = ""
+      const onData = (data: Buffer) => {
+        output += data.toString()
+        const match = /listening on (http:\/\/\S+)/.exec(output)
+        if (match) resume(Effect.succeed({ child, running: { url: match[1]!, output: () => output } }))
+      }
+      child.stdout.on("data", onData)
+      child.stderr.on("data", onData)
+      child.on("exit", (code) => resume(Effect.fail(new Error(`exited with ${code}: ${output}`))))
+    }),
+    ({ child }) => Effect.sync(() => child.kill("SIGTERM"))
+  ).pipe(Effect.map(({ running }) => running))

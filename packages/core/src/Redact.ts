@@ -1,7 +1,16 @@
 /**
- * Removes secrets from text that is kept for debugging (error bodies, logs). Known credential shapes
- * are masked, and so is any exact secret the caller names (the configured API keys).
+ * Removes secrets from text that leaves the process (error bodies, stream error events, headers,
+ * logs). A `Redactor` knows every configured secret by value and masks, in this order:
+ *
+ * 1. masked echoes a provider makes of a key (`LEAK2-4c***ef12`, `sk-proj-****abcd`): the visible
+ *    start and end are a known key's first and last characters, 6 or more in all;
+ * 2. each secret as it may be written: bare, URL-encoded, JSON-escaped;
+ * 3. any 8 consecutive characters of a secret (a truncated or partial echo);
+ * 4. the shapes of well-known credentials, whoever's they are (`sk-...`, `AIza...`, `Bearer ...`).
+ *
+ * What the gateway emits goes through the `CurrentRedactor`; the server sets it from the config.
  */
+import { Context, Redacted } from "effect"
 
 const patterns: ReadonlyArray<RegExp> = [
   /\bsk-(?:ant-|proj-|or-v1-)?[A-Za-z0-9_-]{8,}/g, // OpenAI, Anthropic, OpenRouter
@@ -16,17 +25,102 @@ const patterns: ReadonlyArray<RegExp> = [
 
 const MASK = "[REDACTED]"
 
-/** Text with secrets replaced by `[REDACTED]`. */
-export const redact = (text: string, secrets: ReadonlyArray<string> = []): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length >= 6) out = out.split(secret).join(MASK)
-  }
-  for (const pattern of patterns) {
-    out = out.replace(pattern, (_match, prefix?: unknown) => (typeof prefix === "string" ? prefix : "") + MASK)
-  }
-  return out
+/** Secrets shorter than this are only masked whole (a window this long of a secret is masked anywhere). */
+const WINDOW = 8
+/** The fewest characters of a key a masked echo may show before it is masked. */
+const ECHO_MIN = 6
+
+/** A visible start, a run of mask characters, a visible end. */
+const maskedEcho = /([A-Za-z0-9_.-]+)(?:\*{2,}|\.{3,}|…|x{4,}|#{3,})([A-Za-z0-9_-]+)/g
+
+export interface Redactor {
+  /** `text` with every known secret and credential shape replaced by `[REDACTED]`. */
+  readonly text: (text: string) => string
+  /** `value` with every string in it (keys included) redacted, for JSON values. */
+  readonly json: (value: unknown) => unknown
 }
+
+/** How a secret may be written in text besides bare. */
+const spellings = (secret: string): ReadonlyArray<string> =>
+  [...new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])]
+
+/** The longest end of `visible` that starts `secret` (`fromStart`), or the longest start of it that ends `secret`. */
+const overlap = (visible: string, secret: string, fromStart: boolean): number => {
+  for (let n = Math.min(visible.length, secret.length); n > 0; n--) {
+    if (fromStart ? secret.startsWith(visible.slice(visible.length - n)) : secret.endsWith(visible.slice(0, n))) return n
+  }
+  return 0
+}
+
+/** A redactor that knows `secrets` (empty ones ignored) besides the credential shapes. */
+export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Redactor => {
+  const values = [...new Set([...secrets].map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))]
+    .filter((s) => s.length >= 4)
+    .sort((a, b) => b.length - a.length)
+  const exact = [...new Set(values.flatMap(spellings))].sort((a, b) => b.length - a.length)
+  const windows = new Set(
+    values.flatMap((s) => s.length < WINDOW ? [] : Array.from({ length: s.length - WINDOW + 1 }, (_, i) => s.slice(i, i + WINDOW)))
+  )
+
+  const echoes = (text: string) =>
+    values.length === 0 ? text : text.replace(maskedEcho, (match, start: string, end: string) =>
+      values.some((s) => {
+        const head = overlap(start, s, true)
+        const tail = overlap(end, s, false)
+        return head > 0 && tail > 0 && head + tail >= Math.min(ECHO_MIN, s.length - 1)
+      })
+        ? MASK
+        : match)
+
+  const whole = (text: string) => exact.reduce((out, s) => (out.includes(s) ? out.split(s).join(MASK) : out), text)
+
+  /** Masks every stretch of `text` covered by 8-character windows of a secret. */
+  const partial = (text: string) => {
+    if (windows.size === 0 || text.length < WINDOW) return text
+    const spans: Array<[number, number]> = []
+    for (let i = 0; i + WINDOW <= text.length; i++) {
+      if (!windows.has(text.slice(i, i + WINDOW))) continue
+      const last = spans[spans.length - 1]
+      if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
+      else spans.push([i, i + WINDOW])
+    }
+    let out = ""
+    let at = 0
+    for (const [start, end] of spans) {
+      out += text.slice(at, start) + MASK
+      at = end
+    }
+    return out + text.slice(at)
+  }
+
+  const shapes = (text: string) =>
+    patterns.reduce(
+      (out, pattern) => out.replace(pattern, (_match, prefix?: unknown) => (typeof prefix === "string" ? prefix : "") + MASK),
+      text
+    )
+
+  const text = (input: string) => shapes(partial(whole(echoes(input))))
+  const json = (value: unknown): unknown => {
+    if (typeof value === "string") return text(value)
+    if (Array.isArray(value)) return value.map(json)
+    if (typeof value === "object" && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [text(k), json(v)]))
+    }
+    return value
+  }
+  return { text, json }
+}
+
+/** The credential shapes only: what is redacted when no secrets are known. */
+export const shapesOnly: Redactor = make([])
+
+/** The redactor for what the gateway emits; the server sets one that knows the configured secrets. */
+export const CurrentRedactor = Context.Reference<Redactor>("@switchyard/core/Redact/CurrentRedactor", {
+  defaultValue: () => shapesOnly
+})
+
+/** Text with secrets replaced by `[REDACTED]`. */
+export const redact = (text: string, secrets: ReadonlyArray<string> = []): string => make(secrets).text(text)
 
 const MAX_BODY = 4096
 

@@ -76,7 +76,7 @@ export const make = (options: Options = {}): Effect.Effect<EstimateShape> =>
       count(request.model, (countTokens) => Tokenizer.countRequest(request, countTokens))
 
     const countOutput = (model: string, text: string) =>
-      count(model, (countTokens) => (text.length === 0 ? 0 : countTokens(text)))
+      count(model, (countTokens) => (text.length === 0 ? 0 : Tokenizer.bounded(countTokens)(text)))
 
     return {
       methodFor,

@@ -165,4 +165,46 @@ describe("Estimate", () => {
       const unbounded = yield* estimate.upperBound(hello("gpt-4o"))
       assert.strictEqual(unbounded.usage.outputTokens, 1000)
     }))
+
+  it.effect("hostile text is counted in linear time: long runs without whitespace, CJK, a huge tool name", () =>
+    Effect.gen(function*() {
+      const estimate = yield* Estimate.make()
+      const run = "A".repeat(1_000_000)
+      const cjk = "漢字かな交じり文".repeat(125_000)
+      const [a, c, t] = yield* Effect.all([
+        estimate.input({ model: "gpt-4o", messages: [{ role: "user", content: run }] }),
+        estimate.input({ model: "gpt-4o", messages: [{ role: "user", content: cjk }] }),
+        estimate.input({
+          model: "gpt-4o",
+          messages: [{ role: "user", content: "x" }],
+          tools: [{ type: "function", function: { name: "B".repeat(100_000), parameters: { type: "object" } } }]
+        })
+      ])
+      // o200k_base encodes a run of `A` as one token per 8 characters; CJK about one per 1.14 characters.
+      assert.approximately(a.usage.inputTokens, 125_000, 125_000 * 0.05)
+      assert.approximately(c.usage.inputTokens, o200k("漢字かな交じり文".repeat(200)) * 625, 30_000)
+      assert.isAbove(t.usage.inputTokens, 100_000 / 8 * 0.9)
+    }))
+
+  it.effect("a long prompt is extrapolated from samples, close to the exact count", () =>
+    Effect.gen(function*() {
+      const estimate = yield* Estimate.make()
+      const prose = "The quick brown fox jumps over the lazy dog, and then 42 more things happen!\n".repeat(2_000)
+      const counted = yield* estimate.input({ model: "gpt-4o", messages: [{ role: "user", content: prose }] })
+      const exact = o200k(prose) + 3 + 3 + 1 // the message, its overhead and the reply primer, its role
+      assert.approximately(counted.usage.inputTokens, exact, exact * 0.03)
+    }))
+
+  it.effect("a tool schema the renderer cannot walk (a null property) is counted from its JSON", () =>
+    Effect.gen(function*() {
+      const estimate = yield* Estimate.make()
+      const request: ChatRequest.ChatRequest = {
+        model: "gpt-4o",
+        messages: [{ role: "user", content: "hi" }],
+        tools: [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { a: null } } } }]
+      }
+      const counted = yield* estimate.input(request)
+      const withoutTools = yield* estimate.input({ ...request, tools: [] })
+      assert.isAbove(counted.usage.inputTokens, withoutTools.usage.inputTokens + o200k("lookup"))
+    }))
 })

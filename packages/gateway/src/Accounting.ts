@@ -3,7 +3,7 @@
  * default, or in memory, or PostgreSQL), `Pricing` (the bundled dataset plus the config's prices),
  * the tokenizer `Estimate`, `Budgets`, and `Metering`, which writes every attempt to the ledger.
  */
-import { Layer, Redacted } from "effect"
+import { Layer } from "effect"
 import { isAbsolute, join } from "node:path"
 import { Budgets, CostLedger, Estimate, Pricing } from "@switchyard/cost"
 import type { GatewayConfig, ProviderConfig } from "./GatewayConfig.ts"
@@ -52,7 +52,7 @@ export const ledgerLayer = (
       return CostLedger.layerSqlite({ filename: isAbsolute(path) ? path : join(baseDir, path) })
     }
     case "postgres":
-      return CostLedger.layerPostgres({ url: Redacted.make(ledger.url), table: ledger.table })
+      return CostLedger.layerPostgres({ url: ledger.url, table: ledger.table })
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The built-in demo provider: answers on a machine with no API keys and no network, so the README's
- * first request works anywhere. It is honest about being a demo: it echoes the last user message and
- * counts tokens by words. It streams word by word like a real provider.
+ * first request works anywhere. It is honest about being a demo: it echoes the last user message (its
+ * first 200 characters) and counts tokens by words. It streams word by word like a real provider.
  */
 import { Clock, Effect, Stream } from "effect"
 import { ChatRequest, type ChatResponse, type Provider, type StreamEvent, Usage } from "@switchyard/core"
@@ -11,8 +11,12 @@ const lastUserText = (request: ChatRequest.ChatRequest): string => {
   return user === undefined ? "" : ChatRequest.contentText(user.content).trim()
 }
 
+/** How much of the last user message the demo quotes back. */
+const QUOTED_CHARS = 200
+
 const answerText = (request: ChatRequest.ChatRequest): string => {
-  const said = lastUserText(request)
+  const whole = lastUserText(request)
+  const said = whole.length > QUOTED_CHARS ? `${whole.slice(0, QUOTED_CHARS)}…` : whole
   return said === ""
     ? "Hello from Switchyard's demo provider. Configure a real provider to get real answers."
     : `Hello from Switchyard's demo provider. You said: "${said}"`

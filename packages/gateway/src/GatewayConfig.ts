@@ -4,7 +4,7 @@
  * environment when there is no file. A bad config is refused with the path of every problem and what
  * was expected there.
  */
-import { Data, Effect, FileSystem, Option, Schema } from "effect"
+import { Data, Effect, FileSystem, Option, Redacted, Schema } from "effect"
 import { Yaml } from "effect/encoding"
 import { Budgets, Pricing } from "@switchyard/cost"
 import { PromptTemplates } from "@switchyard/prompts"
@@ -20,8 +20,10 @@ export const ProviderConfig = Schema.Struct({
   /** For `openai`: which host profile's quirks apply (`groq`, `deepseek`, ...). Defaults to the provider's name. */
   host: Schema.optionalKey(Schema.String),
   base_url: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/))),
-  api_key: Schema.optionalKey(Schema.String),
-  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** Held as `Redacted` from load on: it prints as `<redacted>`. */
+  api_key: Schema.optionalKey(Schema.RedactedFromValue(Schema.String)),
+  /** Extra headers for every request; values are `Redacted`, as some carry credentials. */
+  headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.RedactedFromValue(Schema.String))),
   /** Models this provider offers, listed by `GET /v1/models` as `provider/model`. */
   models: Schema.optionalKey(Schema.Array(Schema.String)),
   /**
@@ -51,14 +53,18 @@ export type ModelConfig = typeof ModelConfig.Type
 
 export const ServerConfig = Schema.Struct({
   host: Schema.optionalKey(Schema.String),
-  port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 })))
+  port: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }))),
+  /** The largest request body accepted (default 32 MiB); larger is refused with 413 before it is read. */
+  max_body_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1024))),
+  /** The deepest JSON nesting accepted in a request body (default 128). */
+  max_json_depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 8, maximum: 1000 })))
 })
 
 /** A client API key: requests must carry one of these once any is configured. */
 export const KeyConfig = Schema.Struct({
   /** What the ledger and budgets record (never the key itself). */
   id: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)),
-  key: Schema.String.check(Schema.isMinLength(8)),
+  key: Schema.RedactedFromValue(Schema.String.check(Schema.isMinLength(8))),
   /** May read `GET /v1/usage`. */
   admin: Schema.optionalKey(Schema.Boolean)
 })
@@ -75,7 +81,7 @@ export const LedgerConfig = Schema.Union([
   Schema.Struct({
     kind: Schema.Literal("postgres"),
     /** `postgres://user@host:port/database` */
-    url: Schema.String.check(Schema.isPattern(/^postgres(ql)?:\/\/\S+$/)),
+    url: Schema.RedactedFromValue(Schema.String.check(Schema.isPattern(/^postgres(ql)?:\/\/\S+$/))),
     table: Schema.optionalKey(Schema.String)
   })
 ])
@@ -210,7 +216,7 @@ export const fromEnv = (env: Env): GatewayConfig => {
     if (Option.isNone(key) && !(d.kind === "ollama" && Option.isSome(baseUrl))) continue
     providers[d.name] = {
       kind: d.kind,
-      ...(Option.isSome(key) ? { api_key: key.value } : {}),
+      ...(Option.isSome(key) ? { api_key: Redacted.make(key.value) } : {}),
       ...(Option.isSome(baseUrl) && baseUrl.value !== "" ? { base_url: withScheme(baseUrl.value) } : {})
     }
   }
@@ -227,3 +233,35 @@ export const load = (path: string, env: Env): Effect.Effect<GatewayConfig, Confi
     )
     return yield* parse(text, path, env)
   })
+
+/** Header names whose values are credentials. */
+const credentialHeader = /authorization|api[-_]?key|token|secret|password|cookie|auth/i
+
+/** The password of a URL (`postgres://user:password@host`), decoded. */
+const passwordOf = (url: string): ReadonlyArray<string> => {
+  try {
+    const password = decodeURIComponent(new URL(url).password)
+    return password === "" ? [] : [password]
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Every secret the config holds, for redaction: provider API keys and credential headers (a
+ * `Bearer` value's token too), client and admin keys, and passwords inside connection URLs.
+ */
+export const secrets = (config: GatewayConfig): ReadonlyArray<Redacted.Redacted<string>> => {
+  const providers = Object.values(config.providers).flatMap((p) => [
+    ...(p.api_key === undefined ? [] : [Redacted.value(p.api_key)]),
+    ...Object.entries(p.headers ?? {}).flatMap(([name, value]) => {
+      if (!credentialHeader.test(name)) return []
+      const text = Redacted.value(value)
+      const token = /^\S+\s+(\S{8,})$/.exec(text)?.[1]
+      return token === undefined ? [text] : [text, token]
+    })
+  ])
+  const keys = (config.keys ?? []).map((k) => Redacted.value(k.key))
+  const urls = config.ledger?.kind === "postgres" ? [Redacted.value(config.ledger.url), ...passwordOf(Redacted.value(config.ledger.url))] : []
+  return [...providers, ...keys, ...urls].map((s) => Redacted.make(s))
+}

@@ -2,7 +2,7 @@
  * The `ProviderRegistry` service: every configured provider by name, built once from the config.
  * Tests and library users can build it from any `Provider`s instead (mock layers, custom adapters).
  */
-import { Context, Effect, Layer, Option, Redacted } from "effect"
+import { Context, Effect, Layer, Option, Record, Redacted } from "effect"
 import type { HttpClient } from "effect/http"
 import type { Provider } from "@switchyard/core"
 import { Anthropic } from "@switchyard/provider-anthropic"
@@ -28,8 +28,8 @@ const build = (name: string, config: ProviderConfig): Effect.Effect<Provider.Pro
   const common = {
     name,
     ...(config.base_url === undefined ? {} : { baseUrl: config.base_url }),
-    ...(config.api_key === undefined ? {} : { apiKey: Redacted.make(config.api_key) }),
-    ...(config.headers === undefined ? {} : { headers: config.headers })
+    ...(config.api_key === undefined ? {} : { apiKey: config.api_key }),
+    ...(config.headers === undefined ? {} : { headers: Record.map(config.headers, Redacted.value) })
   }
   switch (config.kind) {
     case "openai":

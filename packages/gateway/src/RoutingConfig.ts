@@ -9,8 +9,9 @@
  *   deadline_ms: 60000            # the whole request, every attempt and pause included
  *   first_token_ms: 15000         # per attempt, capped by what is left of the deadline
  *   idle_ms: 20000                # the longest gap between two stream events
+ *   attempt_ms: 30000             # a whole answer's attempt (default: half the deadline if a route follows)
  *   hedge: { adaptive: { quantile: 0.95, min_ms: 250, max_ms: 3000 } }   # or { delay_ms: 800 }
- *   hedge_budget: { ratio: 0.1, burst: 20 }
+ *   hedge_budget: { ratio: 0.1, min_per_second: 1, window_ms: 10000 }   # hedges ≤ 10% of requests + 1/s
  *   retries: { max: 2, base_ms: 200, cap_ms: 5000 }
  *   breaker: { consecutive_failures: 5, cooldown_ms: 30000 }
  *   on: { auth: fail }            # per error category: retry | failover | fallback | fail
@@ -43,6 +44,8 @@ export const RequestRouting = Schema.Struct({
   deadline_ms: Schema.optionalKey(Millis),
   first_token_ms: Schema.optionalKey(Millis),
   idle_ms: Schema.optionalKey(Millis),
+  /** A whole (non-streamed) answer's limit per attempt; default half the deadline when a later route exists. */
+  attempt_ms: Schema.optionalKey(Millis),
   hedge: Schema.optionalKey(Schema.NullOr(HedgeConfig))
 })
 export type RequestRouting = typeof RequestRouting.Type
@@ -52,8 +55,14 @@ const Action = Schema.Literals(["retry", "failover", "fallback", "fail"])
 export const RoutingConfig = Schema.Struct({
   ...RequestRouting.fields,
   hedge_budget: Schema.optionalKey(Schema.Struct({
-    ratio: Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })),
-    burst: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+    /** Hedges per request seen in the window (default 0.1). */
+    ratio: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
+    /** Hedges per second allowed whatever the traffic (default 1; 0: none beyond the ratio). */
+    min_per_second: Schema.optionalKey(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))),
+    /** Floor hedges saved up while quiet (default max(1, min_per_second)). */
+    burst: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+    /** How far back requests count towards the ratio (default 10000). */
+    window_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
   })),
   retries: Schema.optionalKey(Schema.Struct({
     max: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
@@ -94,10 +103,11 @@ export const requestOptions = (
       : Strategy.lowestPrice(price)
   }),
   ...(settings.deadline_ms === undefined ? {} : { deadline: millis(settings.deadline_ms) }),
-  ...(settings.first_token_ms === undefined && settings.idle_ms === undefined ? {} : {
+  ...(settings.first_token_ms === undefined && settings.idle_ms === undefined && settings.attempt_ms === undefined ? {} : {
     timeouts: {
       ...(settings.first_token_ms === undefined ? {} : { firstToken: millis(settings.first_token_ms) }),
-      ...(settings.idle_ms === undefined ? {} : { idle: millis(settings.idle_ms) })
+      ...(settings.idle_ms === undefined ? {} : { idle: millis(settings.idle_ms) }),
+      ...(settings.attempt_ms === undefined ? {} : { total: millis(settings.attempt_ms) })
     }
   }),
   ...(settings.hedge === undefined ? {} : { hedge: settings.hedge === null ? false : hedgeDelay(settings.hedge) })
@@ -119,14 +129,23 @@ export const healthOptions = (config: RoutingConfig): RouteHealth.Options => ({
   ...(config.breaker?.cooldown_ms === undefined ? {} : { cooldown: millis(config.breaker.cooldown_ms) })
 })
 
-export const hedgeBudgetOptions = (config: RoutingConfig): HedgeBudget.Options => config.hedge_budget ?? {}
+export const hedgeBudgetOptions = (config: RoutingConfig): HedgeBudget.Options => {
+  const budget = config.hedge_budget ?? {}
+  return {
+    ...(budget.ratio === undefined ? {} : { ratio: budget.ratio }),
+    ...(budget.min_per_second === undefined ? {} : { minPerSecond: budget.min_per_second }),
+    ...(budget.burst === undefined ? {} : { burst: budget.burst }),
+    ...(budget.window_ms === undefined ? {} : { window: millis(budget.window_ms) })
+  }
+}
 
 /** The routing settings a model alias overrides (its keys other than `routes`). */
 export const requestRouting = (alias: RequestRouting): RequestRouting => {
-  const { deadline_ms, first_token_ms, hedge, idle_ms, strategy } = alias
+  const { attempt_ms, deadline_ms, first_token_ms, hedge, idle_ms, strategy } = alias
   return {
     ...(strategy === undefined ? {} : { strategy }),
     ...(deadline_ms === undefined ? {} : { deadline_ms }),
+    ...(attempt_ms === undefined ? {} : { attempt_ms }),
     ...(first_token_ms === undefined ? {} : { first_token_ms }),
     ...(idle_ms === undefined ? {} : { idle_ms }),
     ...(hedge === undefined ? {} : { hedge })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { GatewayConfig } from "@switchyard/gateway"
 
 const yaml = `
@@ -23,7 +23,11 @@ describe("GatewayConfig", () => {
   it.effect("decodes YAML with ${ENV} and ${ENV:-default} interpolation", () =>
     Effect.gen(function*() {
       const config = yield* GatewayConfig.parse(yaml, "switchyard.yaml", { OPENAI_API_KEY: "sk-test-123456" })
-      assert.strictEqual(config.providers["openai"]?.api_key, "sk-test-123456")
+      const key = config.providers["openai"]?.api_key
+      assert.strictEqual(key === undefined ? undefined : Redacted.value(key), "sk-test-123456")
+      // held as Redacted from load on: printing the config never shows the key
+      assert.notInclude(String(key), "sk-test")
+      assert.notInclude(JSON.stringify(config), "sk-test")
       assert.strictEqual(config.providers["local"]?.base_url, "http://127.0.0.1:11434")
       assert.deepStrictEqual(config.models?.["fast"]?.routes.map((r) => r.provider), ["openai", "local"])
       assert.strictEqual(config.server?.port, 4100)

@@ -5,6 +5,7 @@
  */
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from "@switchyard/core"
 import type * as ErrorBody from "./ErrorBody.ts"
+import type * as StreamEnd from "./StreamEnd.ts"
 
 const stopReason = (reason: FinishReason.FinishReason | undefined): string => {
   switch (reason) {
@@ -127,10 +128,18 @@ const ensure = (state: StreamState, kind: BlockKind, contentBlock: unknown): [St
 
 const delta = (index: number, d: unknown): Frame => ({ event: "content_block_delta", data: { type: "content_block_delta", index, delta: d } })
 
-/** One canonical event to Anthropic frames. Only choice 0 exists in this dialect. */
-export const step = (state: StreamState, event: StreamEvent.StreamEvent): readonly [StreamState, ReadonlyArray<Frame>] => {
+/**
+ * One canonical event to Anthropic frames (only choice 0 exists in this dialect); the end of a
+ * finished stream to the closing frames.
+ */
+export const step = (
+  state: StreamState,
+  event: StreamEvent.StreamEvent | StreamEnd.End
+): readonly [StreamState, ReadonlyArray<Frame>] => {
   if ("choice" in event && event.choice !== 0) return [state, []]
   switch (event._tag) {
+    case "End":
+      return [state, finish(state)]
     case "ResponseStart":
       return [{ ...state, id: event.id || state.id, model: event.model || state.model }, []]
     case "UsageReport":
@@ -158,7 +167,7 @@ export const step = (state: StreamState, event: StreamEvent.StreamEvent): readon
 }
 
 /** The closing frames: the open block's stop, `message_delta` with stop reason and usage, `message_stop`. */
-export const finish = (state: StreamState): ReadonlyArray<Frame> => {
+const finish = (state: StreamState): ReadonlyArray<Frame> => {
   const [s1, begun] = start(state)
   const [s2, closed] = close(s1)
   return [
@@ -184,6 +193,8 @@ const errorType = (status: number): string => {
       return "permission_error"
     case 404:
       return "not_found_error"
+    case 413:
+      return "request_too_large"
     case 429:
       return "rate_limit_error"
     case 503:

@@ -5,7 +5,7 @@
  * compared by SHA-256 digest in constant time; only a key's id reaches logs and the ledger.
  */
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
 import type { GatewayConfig } from "@switchyard/gateway"
 import type * as ErrorBody from "./ErrorBody.ts"
@@ -21,6 +21,9 @@ export class ClientKeys extends Context.Service<ClientKeys, {
   readonly authenticate: Effect.Effect<Client, ErrorBody.HttpError, HttpServerRequest.HttpServerRequest>
 }>()("@switchyard/server/ClientKeys") {}
 
+/** The client of an open gateway (no keys configured) or an open route. */
+export const anonymous: Client = { id: null, admin: true }
+
 const digest = (key: string): Buffer => createHash("sha256").update(key).digest()
 
 const presented = (headers: Readonly<Record<string, string | undefined>>): string | undefined => {
@@ -34,9 +37,9 @@ const unauthorized = (message: string): ErrorBody.HttpError => ({
 })
 
 export const make = (keys: ReadonlyArray<GatewayConfig.KeyConfig>) => {
-  const known = keys.map((k) => ({ id: k.id, admin: k.admin === true, digest: digest(k.key) }))
+  const known = keys.map((k) => ({ id: k.id, admin: k.admin === true, digest: digest(Redacted.value(k.key)) }))
   const authenticate = Effect.gen(function*() {
-    if (known.length === 0) return { id: null, admin: true }
+    if (known.length === 0) return anonymous
     const request = yield* HttpServerRequest.HttpServerRequest
     const key = presented(request.headers)
     if (key === undefined) {

@@ -3,6 +3,7 @@
  * errors rendered exactly as the official SDKs expect them.
  */
 import type { ChatResponse, StreamEvent, Usage } from "@switchyard/core"
+import type * as StreamEnd from "./StreamEnd.ts"
 
 /** OpenAI's usage object, with Switchyard's extra counts where OpenAI has no field. */
 export const usage = (u: Usage.Usage) => ({
@@ -58,10 +59,16 @@ export interface ChunkState {
    */
   readonly toolSlots: ReadonlyMap<string, number>
   readonly usage: Usage.Usage | undefined
+  /** Whether the client asked for the usage chunk (`stream_options.include_usage`). */
+  readonly includeUsage: boolean
 }
 
-export const initialChunkState = (fallback: { id: string; model: string; created: number }): ChunkState => ({
+export const initialChunkState = (
+  fallback: { id: string; model: string; created: number },
+  includeUsage: boolean
+): ChunkState => ({
   ...fallback,
+  includeUsage,
   opened: new Set(),
   toolSlots: new Map(),
   usage: undefined
@@ -83,8 +90,14 @@ const open = (state: ChunkState, choice: number, delta: Delta): [ChunkState, Del
     ? [state, delta]
     : [{ ...state, opened: new Set([...state.opened, choice]) }, { role: "assistant", ...delta }]
 
-/** One canonical event to the `chat.completion.chunk` objects it becomes (zero or one). */
-export const step = (state: ChunkState, event: StreamEvent.StreamEvent): readonly [ChunkState, ReadonlyArray<unknown>] => {
+/**
+ * One canonical event to the `chat.completion.chunk` objects it becomes (zero or one); the end of a
+ * finished stream to the usage chunk when the client asked for it.
+ */
+export const step = (
+  state: ChunkState,
+  event: StreamEvent.StreamEvent | StreamEnd.End
+): readonly [ChunkState, ReadonlyArray<unknown>] => {
   const emit = (choice: number, delta: Delta, finishReason: string | null = null) => {
     const [next, opened] = open(state, choice, delta)
     return [next, [chunk(next, choice, opened, finishReason)]] as const
@@ -115,11 +128,13 @@ export const step = (state: ChunkState, event: StreamEvent.StreamEvent): readonl
       return emit(event.choice, {}, event.reason === "other" || event.reason === "error" ? "stop" : event.reason)
     case "UsageReport":
       return [{ ...state, usage: event.usage }, []]
+    case "End":
+      return [state, usageChunk(state)]
   }
 }
 
 /** The final usage chunk (`choices: []`), sent when the client asked with `stream_options.include_usage`. */
-export const usageChunk = (state: ChunkState) =>
-  state.usage === undefined
+const usageChunk = (state: ChunkState) =>
+  !state.includeUsage || state.usage === undefined
     ? []
     : [{ id: state.id, object: "chat.completion.chunk", created: state.created, model: state.model, choices: [], usage: usage(state.usage) }]

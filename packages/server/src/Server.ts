@@ -4,30 +4,34 @@
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
 import { createServer } from "node:http"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Logger } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, type GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
+import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
+import * as RequestBody from "./RequestBody.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
-const models = Effect.gen(function*() {
-  const gateway = yield* Gateway.Gateway
-  return HttpServerResponse.jsonUnsafe({
-    object: "list",
-    data: gateway.models.map((id) => ({ id, object: "model", created: 0, owned_by: id.includes("/") ? id.split("/")[0] : "switchyard" }))
-  })
-})
+const models = Endpoint.make({}, () =>
+  Effect.gen(function*() {
+    const gateway = yield* Gateway.Gateway
+    return HttpServerResponse.jsonUnsafe({
+      object: "list",
+      data: gateway.models.map((id) => ({ id, object: "model", created: 0, owned_by: id.includes("/") ? id.split("/")[0] : "switchyard" }))
+    })
+  }))
 
-const health = Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" }))
+const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
 
-const unknownRoute = Effect.succeed(ErrorBody.toResponse(ErrorBody.notFound("Unknown route.")))
+const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
 
-/** Every route of the gateway. Needs `Gateway`. */
+/** Every route of the gateway, each behind the client keys but the health check. Needs `Gateway`. */
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
   HttpRouter.add("POST", "/v1/messages", Messages.handler),
@@ -36,6 +40,22 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/healthz", health),
   HttpRouter.add("*", "*", unknownRoute)
 )
+
+/**
+ * What the gateway emits is redacted with every secret of the config, logs included (one JSON line
+ * each), and request bodies are held to the config's limits.
+ */
+export const egressLayer = (config: GatewayConfig.GatewayConfig): Layer.Layer<never> => {
+  const redactor = Redact.make(GatewayConfig.secrets(config))
+  return Layer.mergeAll(
+    Layer.succeed(Redact.CurrentRedactor, redactor),
+    Layer.succeed(RequestBody.RequestLimits, {
+      maxBodyBytes: config.server?.max_body_bytes ?? RequestBody.defaultLimits.maxBodyBytes,
+      maxJsonDepth: config.server?.max_json_depth ?? RequestBody.defaultLimits.maxJsonDepth
+    }),
+    Logger.layer([Logger.formatJson.pipe(Logger.map(redactor.text), Logger.withConsoleLog)])
+  )
+}
 
 /** Everything the routes need. */
 export type Services = Gateway.Gateway | ProviderRegistry.ProviderRegistry | Accounting.Services | ClientKeys.ClientKeys
@@ -50,6 +70,7 @@ export const gatewayLayer = (
   options: { readonly baseDir?: string | undefined } = {}
 ): Layer.Layer<Services, CostLedger.LedgerError> =>
   Gateway.layer(config).pipe(
+    Layer.provideMerge(egressLayer(config)),
     Layer.provideMerge(ProviderRegistry.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),

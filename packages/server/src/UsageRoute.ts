@@ -8,18 +8,19 @@
 import { Clock, Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { CostLedger, type LedgerEntry } from "@switchyard/cost"
-import * as ClientKeys from "./ClientKeys.ts"
+import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 
-const dimensionOf: Readonly<Record<string, LedgerEntry.Dimension>> = {
-  provider: "provider",
-  model: "model",
-  key: "apiKeyId",
-  alias: "modelAlias"
-}
+/** Query names of the ledger's dimensions: a fixed set, never an object lookup on a client's string. */
+const dimensionOf: ReadonlyMap<string, LedgerEntry.Dimension> = new Map([
+  ["provider", "provider"],
+  ["model", "model"],
+  ["key", "apiKeyId"],
+  ["alias", "modelAlias"]
+])
 
 const nameOf = (dimension: LedgerEntry.Dimension): string =>
-  Object.entries(dimensionOf).find(([, d]) => d === dimension)![0]
+  [...dimensionOf].find(([, d]) => d === dimension)![0]
 
 const bad = (param: string, expected: string) => ErrorBody.badRequest(`Invalid \`${param}\`: expected ${expected}.`, param)
 
@@ -30,17 +31,17 @@ const time = (param: string, value: string | undefined, fallback: number) => {
 }
 
 /** The query, decoded; every way it can be wrong names its parameter. */
-export const parseQuery = (params: Readonly<Record<string, string | undefined>>, now: number) =>
+export const parseQuery = (params: ReadonlyMap<string, string>, now: number) =>
   Effect.gen(function*() {
-    const to = yield* time("to", params["to"], now)
-    const from = yield* time("from", params["from"], to - 86_400_000)
+    const to = yield* time("to", params.get("to"), now)
+    const from = yield* time("from", params.get("from"), to - 86_400_000)
     const groupBy: Array<LedgerEntry.Dimension> = []
-    for (const name of (params["group_by"] ?? "").split(",").filter((n) => n !== "")) {
-      const dimension = dimensionOf[name.trim()]
+    for (const name of (params.get("group_by") ?? "").split(",").filter((n) => n !== "")) {
+      const dimension = dimensionOf.get(name.trim())
       if (dimension === undefined) return yield* Effect.fail(bad("group_by", "a list of provider, model, key, alias"))
       groupBy.push(dimension)
     }
-    const bucketParam = params["bucket"]
+    const bucketParam = params.get("bucket")
     const bucket = bucketParam === undefined
       ? undefined
       : bucketParam === "hour"
@@ -51,7 +52,7 @@ export const parseQuery = (params: Readonly<Record<string, string | undefined>>,
       ? Number(bucketParam) * 1000
       : yield* Effect.fail(bad("bucket", "hour, day, or a number of seconds"))
     const where = Object.fromEntries(
-      Object.entries(dimensionOf).flatMap(([name, d]) => (params[name] === undefined ? [] : [[d, params[name]]]))
+      [...dimensionOf].flatMap(([name, d]) => (params.get(name) === undefined ? [] : [[d, params.get(name)]]))
     )
     return { from, to, groupBy, bucket, where }
   })
@@ -75,37 +76,37 @@ const totals = (t: LedgerEntry.Totals) => ({
   reasoning_tokens: t.reasoningTokens
 })
 
-export const handler = Effect.gen(function*() {
-  const client = yield* Effect.result((yield* ClientKeys.ClientKeys).authenticate)
-  if (client._tag === "Failure") return ErrorBody.toResponse(client.failure)
-  if (!client.success.admin) {
-    return ErrorBody.toResponse({
-      status: 403,
-      body: { message: "Reading usage needs an admin key.", type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
+/** `GET /v1/usage`: admin keys only. */
+export const handler = Endpoint.make({}, ({ client, refuse }) =>
+  Effect.gen(function*() {
+    if (!client.admin) {
+      return refuse({
+        status: 403,
+        body: { message: "Reading usage needs an admin key.", type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
+      })
+    }
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const params = new Map(new URL(request.url, "http://gateway").searchParams)
+    const query = yield* Effect.result(parseQuery(params, yield* Clock.currentTimeMillis))
+    if (query._tag === "Failure") return refuse(query.failure)
+    const { bucket, from, groupBy, to, where } = query.success
+    const ledger = yield* CostLedger.CostLedger
+    const result = yield* Effect.result(Effect.all({
+      total: ledger.totals({ from, to, where }),
+      rows: ledger.usage({ from, to, where, groupBy, bucket })
+    }))
+    if (result._tag === "Failure") {
+      return refuse({
+        status: 500,
+        body: { message: result.failure.message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
+      })
+    }
+    return HttpServerResponse.jsonUnsafe({
+      object: "usage",
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      group_by: groupBy.map(nameOf),
+      totals: totals(result.success.total),
+      data: groupBy.length === 0 && bucket === undefined ? [] : result.success.rows.map(row)
     })
-  }
-  const request = yield* HttpServerRequest.HttpServerRequest
-  const params = Object.fromEntries(new URL(request.url, "http://gateway").searchParams)
-  const query = yield* Effect.result(parseQuery(params, yield* Clock.currentTimeMillis))
-  if (query._tag === "Failure") return ErrorBody.toResponse(query.failure)
-  const { bucket, from, groupBy, to, where } = query.success
-  const ledger = yield* CostLedger.CostLedger
-  const result = yield* Effect.result(Effect.all({
-    total: ledger.totals({ from, to, where }),
-    rows: ledger.usage({ from, to, where, groupBy, bucket })
   }))
-  if (result._tag === "Failure") {
-    return ErrorBody.toResponse({
-      status: 500,
-      body: { message: result.failure.message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
-    })
-  }
-  return HttpServerResponse.jsonUnsafe({
-    object: "usage",
-    from: new Date(from).toISOString(),
-    to: new Date(to).toISOString(),
-    group_by: groupBy.map(nameOf),
-    totals: totals(result.success.total),
-    data: groupBy.length === 0 && bucket === undefined ? [] : result.success.rows.map(row)
-  })
-})

@@ -2,7 +2,7 @@
  * Client keys, budgets and `GET /v1/usage` through the real server.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import OpenAI from "openai"
 import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
@@ -11,8 +11,8 @@ const setup = Effect.gen(function*() {
   const upstream = yield* MockUpstream.make()
   yield* upstream.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer({ text: ["ok"], usage: { inputTokens: 1000, outputTokens: 500 } }))
   const url = yield* serveConfig({
-    providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: "sk-upstream-0123456789" } },
-    keys: [{ id: "team-a", key: "sk-team-a-0123456789" }, { id: "ops", key: "sk-ops-0123456789", admin: true }],
+    providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: Redacted.make("sk-upstream-0123456789") } },
+    keys: [{ id: "team-a", key: Redacted.make("sk-team-a-0123456789") }, { id: "ops", key: Redacted.make("sk-ops-0123456789"), admin: true }],
     // gpt-4.1: $2 / $8 per million tokens in the bundled dataset.
     budgets: [{ key: "team-a", limit_usd: 0.05, window: "daily" }]
   })

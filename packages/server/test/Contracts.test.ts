@@ -3,7 +3,7 @@
  * re-asked, or taken from the next route, and the client sees what was done.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
 
@@ -18,8 +18,8 @@ const setup = Effect.gen(function*() {
   const backup = yield* MockUpstream.make()
   const url = yield* serveConfig({
     providers: {
-      primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: "sk-primary-0123456789" },
-      backup: { kind: "openai", base_url: `${backup.url}/v1`, api_key: "sk-backup-0123456789" }
+      primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: Redacted.make("sk-primary-0123456789") },
+      backup: { kind: "openai", base_url: `${backup.url}/v1`, api_key: Redacted.make("sk-backup-0123456789") }
     },
     models: { triage: { routes: [{ provider: "primary", model: "a" }, { provider: "backup", model: "b" }] } },
     routing: { retries: { max: 0 } }

@@ -4,7 +4,7 @@
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import OpenAI from "openai"
 import { AnthropicWire, GeminiWire, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
@@ -31,7 +31,7 @@ const gatewayTo = (kind: "anthropic" | "gemini" | "openai", path: string) =>
   Effect.gen(function*() {
     const upstream = yield* MockUpstream.make()
     const url = yield* serveConfig({
-      providers: { upstream: { kind, base_url: `${upstream.url}${path}`, api_key: "upstream-key-0123456789" } },
+      providers: { upstream: { kind, base_url: `${upstream.url}${path}`, api_key: Redacted.make("upstream-key-0123456789") } },
       models: { smart: { routes: [{ provider: "upstream", model: "model-x" }] } }
     })
     return { upstream, url }

@@ -4,7 +4,7 @@
  * a client that hangs up mid-stream (the gateway must abort its own upstream request).
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Redacted } from "effect"
 import OpenAI from "openai"
 import { Fault, MockUpstream, OpenAiChatWire, Reply } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
@@ -15,7 +15,7 @@ const client = (baseURL: string) => new OpenAI({ baseURL: `${baseURL}/v1`, apiKe
 const setup = Effect.gen(function*() {
   const upstream = yield* MockUpstream.make()
   const url = yield* serveConfig({
-    providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: "sk-upstream-secret" } },
+    providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: Redacted.make("sk-upstream-secret") } },
     models: { fast: { routes: [{ provider: "openai", model: "gpt-4.1-mini" }] } },
     // One try per request: these tests are about what the client sees of an upstream answer.
     routing: { retries: { max: 0 } }

@@ -4,7 +4,7 @@
  * are scaled down (tens to hundreds of milliseconds); the behaviour is what is tested.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import type { GatewayConfig } from "@switchyard/gateway"
 import { Fault, MockUpstream, OpenAiChatWire, Reply } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
@@ -27,11 +27,11 @@ const setup = (
     yield* backup.setDefault(OpenAiChatWire.route, answer("from backup"))
     const config: GatewayConfig.GatewayConfig = {
       providers: {
-        primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: "sk-primary-0123456789" },
+        primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: Redacted.make("sk-primary-0123456789") },
         backup: {
           kind: "openai",
           base_url: `${backup.url}/v1`,
-          api_key: "sk-backup-0123456789",
+          api_key: Redacted.make("sk-backup-0123456789"),
           ...(options.backupPrefill === undefined ? {} : { prefill: options.backupPrefill })
         }
       },
@@ -127,7 +127,7 @@ describe("routing through the server", () => {
   it.live("hedges a slow first token: the backup wins, the primary is aborted, both attempts are in the ledger", () =>
     Effect.gen(function*() {
       const { primary, url } = yield* setup({ hedge: { delay_ms: 150 }, hedge_budget: { ratio: 1, burst: 10 } }, {
-        keys: [{ id: "ops", key: "sk-ops-0123456789", admin: true }]
+        keys: [{ id: "ops", key: Redacted.make("sk-ops-0123456789"), admin: true }]
       })
       yield* primary.enqueue(OpenAiChatWire.route, streamOf("slow primary").pipe(Fault.firstChunkDelay("3 seconds")))
       const r = yield* post(url, { stream: true }, { authorization: "Bearer sk-ops-0123456789" })
