@@ -2,6 +2,8 @@
  * Removes secrets from text that leaves the process (error bodies, stream error events, headers,
  * logs). A `Redactor` knows every configured secret by value and masks, in this order:
  *
+ * 0. JSON `\uXXXX` escapes of plain characters are written as the characters (so an escaped key in
+ *    a raw body is seen);
  * 1. masked echoes a provider makes of a key (`LEAK2-4c***ef12`, `sk-proj-****abcd`): the visible
  *    start and end are a known key's first and last characters, 6 or more in all;
  * 2. each secret as it may be written: bare, URL-encoded, JSON-escaped;
@@ -39,6 +41,15 @@ export interface Redactor {
   /** `value` with every string in it (keys included) redacted, for JSON values. */
   readonly json: (value: unknown) => unknown
 }
+
+/** JSON's `\u0041`-style escapes of characters keys are made of, as those characters. */
+const unescaped = (text: string) =>
+  text.includes("\\u")
+    ? text.replace(/\\u00([2-7][0-9a-fA-F])/g, (escape, hex: string) => {
+      const c = String.fromCharCode(parseInt(hex, 16))
+      return /[A-Za-z0-9_.+/=~-]/.test(c) ? c : escape
+    })
+    : text
 
 /** How a secret may be written in text besides bare. */
 const spellings = (secret: string): ReadonlyArray<string> =>
@@ -99,7 +110,7 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
       text
     )
 
-  const text = (input: string) => shapes(partial(whole(echoes(input))))
+  const text = (input: string) => shapes(partial(whole(echoes(unescaped(input)))))
   const json = (value: unknown): unknown => {
     if (typeof value === "string") return text(value)
     if (Array.isArray(value)) return value.map(json)

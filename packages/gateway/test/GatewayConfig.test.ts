@@ -93,4 +93,22 @@ describe("GatewayConfig", () => {
   it("falls back to the demo provider when no key is set", () => {
     assert.deepStrictEqual(GatewayConfig.fromEnv({}).providers, { demo: { kind: "demo" } })
   })
+
+  it.effect("secrets: every key, credential header and URL password of the config, for redaction", () =>
+    Effect.gen(function*() {
+      const config = yield* GatewayConfig.decode({
+        providers: {
+          a: { kind: "openai", api_key: "key-a-123456", headers: { "X-Custom-Auth": "Token tok-abcdef12", "OpenAI-Organization": "org-visible" } },
+          b: { kind: "anthropic", headers: { authorization: "Bearer bearer-xyz-7890" } }
+        },
+        keys: [{ id: "u", key: "client-key-1" }],
+        ledger: { kind: "postgres", url: "postgres://app:pg%40pass-42@db:5432/ledger" }
+      }, "test", {})
+      const found = GatewayConfig.secrets(config).map(Redacted.value)
+      for (const s of ["key-a-123456", "Token tok-abcdef12", "tok-abcdef12", "Bearer bearer-xyz-7890", "bearer-xyz-7890", "client-key-1", "pg@pass-42"]) {
+        assert.include(found, s)
+      }
+      assert.notInclude(found, "org-visible")
+      assert.notInclude(String(config.ledger && "url" in config.ledger ? config.ledger.url : ""), "pg%40pass")
+    }))
 })
