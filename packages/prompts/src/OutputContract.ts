@@ -36,14 +36,28 @@ const matchesType = (type: string, value: unknown): boolean =>
 const join = (path: string, key: string | number): string =>
   typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`
 
-/** The violations of `value` against a JSON Schema (the subset above), with paths. */
+/** A keyword's value when it has the expected shape; a client's schema may hold anything. */
+const arrayAt = (schema: JsonSchema, keyword: string): ReadonlyArray<unknown> | undefined =>
+  Array.isArray(schema[keyword]) ? schema[keyword] : undefined
+const schemaAt = (schema: JsonSchema, keyword: string): JsonSchema | undefined => {
+  const value = schema[keyword]
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? value as JsonSchema : undefined
+}
+const numberAt = (schema: JsonSchema, keyword: string): number | undefined =>
+  typeof schema[keyword] === "number" ? schema[keyword] : undefined
+
+/**
+ * The violations of `value` against a JSON Schema (the subset above), with paths. Keywords of the
+ * wrong shape are ignored, as a schema given by a client may hold anything.
+ */
 export const checkJsonSchema = (schema: JsonSchema, value: unknown, path = ""): Array<Violation> => {
   const out: Array<Violation> = []
-  const types = schema["type"] === undefined ? [] : ([] as Array<string>).concat(schema["type"] as string | Array<string>)
+  const type = schema["type"]
+  const types = typeof type === "string" ? [type] : (arrayAt(schema, "type") ?? []).filter((t) => typeof t === "string")
   if (types.length > 0 && !types.some((t) => matchesType(t, value))) {
     return [{ path, message: `expected ${types.join(" or ")}, got ${typeOf(value)}` }]
   }
-  const allowed = schema["enum"] as ReadonlyArray<unknown> | undefined
+  const allowed = arrayAt(schema, "enum")
   if (allowed !== undefined && !allowed.some((a) => a === value)) {
     out.push({ path, message: `expected one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}, got ${JSON.stringify(value)}` })
   }
@@ -51,20 +65,20 @@ export const checkJsonSchema = (schema: JsonSchema, value: unknown, path = ""): 
     out.push({ path, message: `expected ${JSON.stringify(schema["const"])}, got ${JSON.stringify(value)}` })
   }
   if (Array.isArray(value)) {
-    const min = schema["minItems"] as number | undefined
-    const max = schema["maxItems"] as number | undefined
+    const min = numberAt(schema, "minItems")
+    const max = numberAt(schema, "maxItems")
     if (min !== undefined && value.length < min) out.push({ path, message: `expected at least ${min} items, got ${value.length}` })
     if (max !== undefined && value.length > max) out.push({ path, message: `expected at most ${max} items, got ${value.length}` })
-    const items = schema["items"] as JsonSchema | undefined
+    const items = schemaAt(schema, "items")
     if (items !== undefined) value.forEach((item, i) => out.push(...checkJsonSchema(items, item, join(path, i))))
   } else if (typeof value === "object" && value !== null) {
     const record = value as Record<string, unknown>
-    const properties = (schema["properties"] ?? {}) as Readonly<Record<string, JsonSchema>>
-    for (const key of (schema["required"] ?? []) as ReadonlyArray<string>) {
-      if (!(key in record)) out.push({ path: join(path, key), message: "is required" })
+    const properties = schemaAt(schema, "properties") ?? {}
+    for (const key of arrayAt(schema, "required") ?? []) {
+      if (typeof key === "string" && !Object.hasOwn(record, key)) out.push({ path: join(path, key), message: "is required" })
     }
     for (const [key, child] of Object.entries(record)) {
-      const property = properties[key]
+      const property = Object.hasOwn(properties, key) ? schemaAt(properties, key) : undefined
       if (property !== undefined) out.push(...checkJsonSchema(property, child, join(path, key)))
       else if (schema["additionalProperties"] === false) out.push({ path: join(path, key), message: "is not allowed" })
     }
@@ -107,11 +121,13 @@ export const enumAt = (contract: OutputContract, path: ReadonlyArray<string | nu
   let schema: JsonSchema | undefined = contract.jsonSchema
   for (const key of path) {
     if (schema === undefined) return undefined
-    schema = typeof key === "number"
-      ? (schema["items"] as JsonSchema | undefined)
-      : ((schema["properties"] as Readonly<Record<string, JsonSchema>> | undefined)?.[key])
+    if (typeof key === "number") schema = schemaAt(schema, "items")
+    else {
+      const properties = schemaAt(schema, "properties")
+      schema = properties !== undefined && Object.hasOwn(properties, key) ? schemaAt(properties, key) : undefined
+    }
   }
-  return schema?.["enum"] as ReadonlyArray<unknown> | undefined
+  return schema === undefined ? undefined : arrayAt(schema, "enum")
 }
 
 /** `issues[].severity` for the path `["issues", 2, "severity"]`. */

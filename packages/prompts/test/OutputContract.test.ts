@@ -23,4 +23,15 @@ describe("OutputContract", () => {
     assert.strictEqual(violation?.path, "verdict")
     assert.strictEqual((contract.jsonSchema["properties"] as any).verdict.enum.join(","), "approve,reject")
   })
+
+  it("ignores keywords of the wrong shape in a client's schema instead of throwing", () => {
+    const junk = { type: 7, required: 5, enum: "x", properties: "y", items: 3, minItems: "2" }
+    assert.deepStrictEqual(OutputContract.checkJsonSchema(junk, { a: 1 }), [])
+    assert.deepStrictEqual(OutputContract.checkJsonSchema(junk, [1, 2]), [])
+    const proto = { type: "object", properties: { a: { type: "string" } }, required: ["__proto__", "toString"] }
+    assert.deepStrictEqual(OutputContract.checkJsonSchema(proto, { a: "x" }).map((v) => v.path), ["__proto__", "toString"])
+    const contract = OutputContract.fromJsonSchema("x", { type: "object", properties: { s: { enum: "not-a-list" } } })
+    assert.strictEqual(OutputContract.enumAt(contract, ["s"]), undefined)
+    assert.strictEqual(OutputContract.enumAt(contract, ["constructor"]), undefined)
+  })
 })

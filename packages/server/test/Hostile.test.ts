@@ -4,10 +4,11 @@
  * finished. (That no request stalls the others is tested on the real process, in the CLI's tests.)
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Stream } from "effect"
+import type { Provider } from "@switchyard/core"
 import type { GatewayConfig } from "@switchyard/gateway"
 import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { serveConfig } from "./harness.ts"
+import { serveConfig, serveProviders } from "./harness.ts"
 
 const script = (text: string) => ({ text: text.split(" ").map((w, i) => (i === 0 ? w : ` ${w}`)), usage: { inputTokens: 10, outputTokens: 4 } })
 const answer = (text: string) => OpenAiChatWire.answer(script(text))
@@ -215,5 +216,35 @@ describe("hostile input through the server", () => {
       assert.isBelow(r.elapsed, 1500)
       yield* Effect.sleep("200 millis")
       assert.lengthOf(yield* backup.requests, 0)
+    }))
+
+  it.live("a failure inside the gateway is a JSON 500 with the request id in the route's dialect; mid-stream, an error event", () =>
+    Effect.gen(function*() {
+      const broken: Provider.ProviderShape = {
+        name: "broken",
+        complete: () => Effect.die(new Error("a bug")),
+        stream: () =>
+          Stream.make(
+            { _tag: "ResponseStart", id: "r1", model: "x", created: 0 } as const,
+            { _tag: "TextDelta", choice: 0, text: "partial" } as const
+          ).pipe(Stream.concat(Stream.die(new Error("a bug mid-stream"))))
+      }
+      const url = yield* serveProviders([broken])
+      const plain = yield* send(url, "/v1/chat/completions", { body: JSON.stringify({ model: "broken/x", messages: [{ role: "user", content: "hi" }] }) })
+      assert.strictEqual(plain.status, 500)
+      const error = JSON.parse(plain.text).error
+      assert.strictEqual(error.code, "internal_error")
+      assert.include(error.message, plain.headers.get("x-request-id")!)
+      const anthropic = yield* send(url, "/v1/messages", { body: JSON.stringify({ model: "broken/x", max_tokens: 5, messages: [{ role: "user", content: "hi" }] }) })
+      assert.strictEqual(anthropic.status, 500)
+      assert.strictEqual(JSON.parse(anthropic.text).error.type, "api_error")
+      const streamed = yield* send(url, "/v1/chat/completions", { body: JSON.stringify({ model: "broken/x", stream: true, messages: [{ role: "user", content: "hi" }] }) })
+      assert.strictEqual(streamed.status, 200)
+      assert.include(streamed.text, "partial")
+      assert.include(streamed.text, `"code":"internal_error"`)
+      assert.notInclude(streamed.text, "[DONE]")
+      const events = yield* send(url, "/v1/messages", { body: JSON.stringify({ model: "broken/x", stream: true, max_tokens: 5, messages: [{ role: "user", content: "hi" }] }) })
+      assert.include(events.text, "event: error")
+      assert.notInclude(events.text, "message_stop")
     }))
 })

@@ -4,7 +4,7 @@
  * after every failure with the failover policy, all within one deadline. An attempt "commits" when
  * its effect succeeds: for a whole answer that is the answer, for a stream its first content event.
  */
-import { Clock, Effect, Exit, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Option } from "effect"
 import { ProviderError } from "@switchyard/core"
 import * as Deadline from "../Deadline.ts"
 import * as FailoverPolicy from "../FailoverPolicy.ts"
@@ -151,6 +151,8 @@ export const execute = <C>(
         const hedgedBefore = state.hedged
         const exit = yield* Effect.exit(run(route, role, admission))
         if (Exit.isSuccess(exit)) return { value: exit.value[0], route: exit.value[1], attempts }
+        // A defect is no provider's answer: it ends the request as it is, as an interruption does.
+        if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) return yield* Effect.die(Cause.squash(exit.cause))
         if (Option.isNone(Exit.findErrorOption(exit)) || state.lastError === undefined) return yield* Effect.interrupt
         const remaining = yield* Deadline.remaining(plan.deadline)
         const decision = yield* FailoverPolicy.decide(plan.policy, { error: state.lastError, route, retries, remaining })
