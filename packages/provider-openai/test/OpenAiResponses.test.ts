@@ -84,7 +84,8 @@ describe("OpenAiResponses stream", () => {
         { id: "call_Vq3xF1dLbN2pR7sT9uWy", name: "get_weather", arguments: "{\"city\":\"Paris\"}" },
         { id: "call_Hk8mZ4cQe6gJ0aS2dFv5", name: "get_weather", arguments: "{\"city\":\"Tōkyō\"}" }
       ])
-      assert.strictEqual(choice.finishReason, "stop")
+      // A completed response that calls functions ends in tool calls for a Chat Completions client.
+      assert.strictEqual(choice.finishReason, "tool_calls")
       const usage = StreamAccumulator.assemble(events).usage!
       assert.strictEqual(usage.outputTokens, 214)
       assert.strictEqual(usage.reasoningTokens, 192)
@@ -262,7 +263,7 @@ describe("OpenAiResponses response", () => {
         content: "Let me check the weather in Paris.",
         reasoning: "**Planning a lookup**\n\nThe user wants the weather; call the tool.",
         toolCalls: [{ id: "call_pZ2wL0rYb7sK1cXq9dVe", name: "get_weather", arguments: "{\"city\":\"Paris\",\"unit\":\"celsius\"}" }],
-        finishReason: "stop",
+        finishReason: "tool_calls",
         rawFinishReason: "completed"
       }])
       assert.deepStrictEqual(response.usage, {

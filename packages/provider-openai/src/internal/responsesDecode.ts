@@ -54,10 +54,12 @@ const byIncompleteReason = FinishReason.fromTable({ max_output_tokens: "length",
 
 /**
  * The finish of the one choice. A response carries no finish reason: `status` says it, and for an
- * `incomplete` response `incomplete_details.reason` says why (kept as the raw reason).
+ * `incomplete` response `incomplete_details.reason` says why (kept as the raw reason). A completed
+ * response whose output calls a function is `tool_calls`: what a Chat Completions client must act on.
  */
-export const finishOf = (response: Wire.Response): StreamEvent.StreamEvent => {
+export const finishOf = (response: Wire.Response, calledTools = false): StreamEvent.StreamEvent => {
   const status = response.status ?? null
+  if (status === "completed" && calledTools) return { _tag: "Finish", choice: 0, reason: "tool_calls", raw: status }
   if (status !== "incomplete") return { _tag: "Finish", choice: 0, reason: byStatus(status), raw: status }
   const reason = response.incomplete_details?.reason ?? null
   return { _tag: "Finish", choice: 0, reason: byIncompleteReason(reason), raw: reason ?? status }
@@ -86,7 +88,7 @@ export const terminal = (state: Output.Emitted, response: Wire.Response): Output
   const usage: ReadonlyArray<StreamEvent.StreamEvent> = response.usage
     ? [{ _tag: "UsageReport", usage: usageOf(response.usage) }]
     : []
-  return [next, [...events, ...usage, finishOf(response)]]
+  return [next, [...events, ...usage, finishOf(response, next.calls.size > 0)]]
 }
 
 const decodeBody = Schema.decodeUnknownResult(Wire.Response)
