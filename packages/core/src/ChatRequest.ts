@@ -108,8 +108,14 @@ export type ResponseFormat = typeof ResponseFormat.Type
 const NonNegative = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 
+/**
+ * A model name: an alias, `provider/model` or a provider's model id. Bounded (no provider's ids come
+ * near 256 characters), as it is echoed in response headers.
+ */
+export const ModelName = Schema.String.check(Schema.isNonEmpty(), Schema.isMaxLength(256))
+
 export const ChatRequest = Schema.Struct({
-  model: Schema.String.check(Schema.isNonEmpty()),
+  model: ModelName,
   messages: Schema.Array(Message).check(Schema.isMinLength(1)),
   stream: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
   stream_options: Schema.optionalKey(Schema.NullOr(Schema.Struct({

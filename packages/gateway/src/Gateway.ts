@@ -83,12 +83,14 @@ export const make = (config: GatewayConfig) =>
   Effect.gen(function*() {
     const registry = yield* ProviderRegistry
     const aliases = config.models ?? {}
+    /** The alias a client's model name names, if any: an own key, never an object's inherited one. */
+    const aliasOf = (model: string) => (Object.hasOwn(aliases, model) ? aliases[model] : undefined)
     const listed = registry.names.flatMap((name) =>
       Option.match(registry.get(name), { onNone: () => [], onSome: (e) => e.models.map((model) => ({ provider: name, model })) })
     )
 
     const resolve = (model: string): Effect.Effect<ReadonlyArray<Route>, UnknownModel> => {
-      const alias = aliases[model]
+      const alias = aliasOf(model)
       if (alias !== undefined) return Effect.succeed(alias.routes)
       const slash = model.indexOf("/")
       if (slash > 0 && Option.isSome(registry.get(model.slice(0, slash)))) {
@@ -139,14 +141,17 @@ export const make = (config: GatewayConfig) =>
     /** The router options of a request: the config's, the alias's, then the caller's. */
     const optionsFor = (request: ChatRequest.ChatRequest, routes: ReadonlyArray<Route>, caller: Caller) =>
       Effect.gen(function*() {
-        const alias = aliases[request.model]
-        const settings: RoutingConfig.RequestRouting = {
+        const alias = aliasOf(request.model)
+        const configured: RoutingConfig.RequestRouting = {
           ...config.routing,
-          ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias)),
-          ...caller.routing
+          ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias))
         }
+        const settings: RoutingConfig.RequestRouting = { ...configured, ...caller.routing }
         const price = settings.strategy === "price" ? yield* referencePrices(routes) : () => 0
-        return RoutingConfig.requestOptions(settings, price)
+        return {
+          ...RoutingConfig.requestOptions(settings, price),
+          timeoutsJudgeRoutes: !RoutingConfig.tightens(caller.routing ?? {}, configured)
+        }
       })
 
     /**

@@ -147,7 +147,7 @@ const checkReferences = (config: GatewayConfig): ReadonlyArray<SchemaErrors.Prob
   ),
   ...Object.entries(config.models ?? {}).flatMap(([alias, model]) =>
     model.routes.flatMap((route, i) =>
-      config.providers[route.provider] === undefined
+      !Object.hasOwn(config.providers, route.provider)
         ? [{
           path: `models.${alias}.routes[${i}].provider`,
           message: `unknown provider "${route.provider}" (configured: ${Object.keys(config.providers).join(", ") || "none"})`

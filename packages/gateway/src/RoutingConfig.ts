@@ -113,6 +113,15 @@ export const requestOptions = (
   ...(settings.hedge === undefined ? {} : { hedge: settings.hedge === null ? false : hedgeDelay(settings.hedge) })
 })
 
+const limits = ["deadline_ms", "first_token_ms", "idle_ms", "attempt_ms"] as const
+
+/** Whether `request` sets any time limit tighter than `configured` (an unset one is unlimited). */
+export const tightens = (request: RequestRouting, configured: RequestRouting): boolean =>
+  limits.some((limit) => {
+    const asked = request[limit]
+    return asked !== undefined && asked < (configured[limit] ?? Number.POSITIVE_INFINITY)
+  })
+
 /** The failover policy of the section (defaults where it says nothing). */
 export const policy = (config: RoutingConfig): FailoverPolicy.FailoverPolicy =>
   FailoverPolicy.make({

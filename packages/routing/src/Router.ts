@@ -26,8 +26,19 @@ export interface RequestOptions {
   /** The total time for the request, every attempt and pause included (default: none). */
   readonly deadline?: Duration.Input | undefined
   readonly timeouts?: StreamTimeouts.Timeouts | undefined
+  /**
+   * The limits of an attempt after which no other route remains, where waiting longer is better
+   * than failing (default: `timeouts`).
+   */
+  readonly lastRouteTimeouts?: StreamTimeouts.Timeouts | undefined
   /** When to hedge; `false` turns hedging off for this request. */
   readonly hedge?: Hedge.Delay | false | undefined
+  /**
+   * Whether a timeout of this request counts against its route's health (default true). A request
+   * that set its own limits tighter than the configured ones passes `false`: a client's impatience
+   * must not open a route's breaker for everyone else.
+   */
+  readonly timeoutsJudgeRoutes?: boolean | undefined
 }
 
 export interface Routed<A> {
@@ -67,9 +78,9 @@ export interface RouterShape {
 const wholeAnswerTimeouts = (
   timeouts: StreamTimeouts.Timeouts,
   deadline: Deadline.Deadline,
-  routes: number
+  last: boolean
 ): StreamTimeouts.Timeouts =>
-  timeouts.total !== undefined || routes < 2 || deadline.expiresAt === Number.POSITIVE_INFINITY
+  timeouts.total !== undefined || last || deadline.expiresAt === Number.POSITIVE_INFINITY
     ? timeouts
     : { ...timeouts, total: Duration.millis((deadline.expiresAt - deadline.startedAt) / 2) }
 
@@ -94,18 +105,24 @@ export const make = (
           policy: options.policy ?? defaults.policy ?? FailoverPolicy.defaults,
           deadline,
           hedge: hedge === false ? undefined : hedge,
+          timeoutsJudgeRoutes: options.timeoutsJudgeRoutes ?? true,
           committedIsTotal
         }
       })
-    const timeoutsOf = (options: RequestOptions) => options.timeouts ?? defaults.timeouts ?? {}
+    const timeoutsOf = (options: RequestOptions, last: boolean) => {
+      const own = options.timeouts ?? defaults.timeouts ?? {}
+      return last ? options.lastRouteTimeouts ?? defaults.lastRouteTimeouts ?? own : own
+    }
 
     const run: RouterShape["run"] = (routes, call, options = {}) =>
       Effect.gen(function*() {
         const p = yield* plan(options, true)
-        const timeouts = wholeAnswerTimeouts(timeoutsOf(options), p.deadline, routes.length)
-        const result = yield* execute(routes, (route, role) =>
+        const result = yield* execute(routes, (route, role, last) =>
           call(route, role).pipe(
-            StreamTimeouts.effect({ provider: route.provider, deadline: p.deadline }, timeouts)
+            StreamTimeouts.effect(
+              { provider: route.provider, deadline: p.deadline },
+              wholeAnswerTimeouts(timeoutsOf(options, last), p.deadline, last)
+            )
           ), p)
         return { value: result.value, route: result.route, attempts: [...result.attempts] }
       }).pipe(Effect.provideContext(context))
@@ -114,12 +131,13 @@ export const make = (
       Effect.gen(function*() {
         const parent = yield* Effect.scope
         const p = yield* plan(options, false)
-        const timeouts = timeoutsOf(options)
-        const result = yield* execute(routes, (route, role) =>
+        const result = yield* execute(routes, (route, role, last) =>
           commit(
             parent,
             route.provider,
-            call(route, role).pipe(StreamTimeouts.stream({ provider: route.provider, deadline: p.deadline }, timeouts))
+            call(route, role).pipe(
+              StreamTimeouts.stream({ provider: route.provider, deadline: p.deadline }, timeoutsOf(options, last))
+            )
           ), p)
         const { head, rest, scope } = result.value
         const attempts = [...result.attempts]

@@ -193,6 +193,8 @@ const errorType = (status: number): string => {
       return "permission_error"
     case 404:
       return "not_found_error"
+    case 405:
+      return "invalid_request_error"
     case 413:
       return "request_too_large"
     case 429:

@@ -4,7 +4,7 @@
  * the feature, never dropped silently.
  */
 import { Schema } from "effect"
-import type { ChatRequest } from "@switchyard/core"
+import { ChatRequest } from "@switchyard/core"
 import * as ErrorBody from "./ErrorBody.ts"
 
 const CacheControl = Schema.optionalKey(Schema.NullOr(Schema.Struct({ type: Schema.String, ttl: Schema.optionalKey(Schema.String) })))
@@ -55,7 +55,7 @@ const Block = Schema.Union([TextBlock, ImageBlock, DocumentBlock, ToolUseBlock, 
 type Block = typeof Block.Type
 
 export const MessagesRequest = Schema.Struct({
-  model: Schema.String.check(Schema.isNonEmpty()),
+  model: ChatRequest.ModelName,
   max_tokens: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
   messages: Schema.Array(Schema.Struct({
     role: Schema.Literals(["user", "assistant"]),

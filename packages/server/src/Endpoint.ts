@@ -57,10 +57,25 @@ export const streamError = (requestId: string, cause: Cause.Cause<unknown>): Eff
 
 const decoder = new TextDecoder()
 
+/** A character as UTF-8 percent-escapes; a lone surrogate (no UTF-8 form) as U+FFFD's. */
+const percentEncoded = (c: string): string => {
+  try {
+    return encodeURIComponent(c)
+  } catch {
+    return "%EF%BF%BD"
+  }
+}
+
+/**
+ * A header value as HTTP allows it: characters outside printable ASCII (a client's model name may
+ * hold anything) percent-encoded, so the response can always be written.
+ */
+const headerValue = (value: string): string => value.replace(/[^\x20-\x7e]/gu, percentEncoded)
+
 /** The response with the request id, and secrets masked in its headers and (for an error) its body. */
 const finish = (response: HttpServerResponse.HttpServerResponse, requestId: string, redactor: Redact.Redactor) => {
   const headers = Object.fromEntries(
-    Object.entries({ "x-request-id": requestId, ...response.headers }).map(([name, value]) => [name, redactor.text(value)])
+    Object.entries({ "x-request-id": requestId, ...response.headers }).map(([name, value]) => [name, headerValue(redactor.text(value))])
   )
   const body = response.body
   if (response.status < 400 || body._tag !== "Uint8Array") {

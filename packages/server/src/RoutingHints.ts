@@ -14,7 +14,7 @@ import * as ErrorBody from "./ErrorBody.ts"
 /** The Chat Completions body with the fallback model list. */
 export const RoutedChatRequest = Schema.Struct({
   ...ChatRequest.ChatRequest.fields,
-  models: Schema.optionalKey(Schema.Array(Schema.String.check(Schema.isNonEmpty())))
+  models: Schema.optionalKey(Schema.Array(ChatRequest.ModelName).check(Schema.isMaxLength(16)))
 })
 
 const millis = (headers: Readonly<Record<string, string | undefined>>, name: string) => {

@@ -10,6 +10,7 @@ import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -31,6 +32,16 @@ const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResp
 
 const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
 
+const otherMethods = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"] as const
+
+/** Another method on a known path: 405, in the path's dialect. */
+const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
+  Endpoint.make({ render }, ({ refuse }) =>
+    Effect.succeed(refuse({
+      status: 405,
+      body: { message: `Method not allowed: use ${allowed}.`, type: "bad_request", code: "method_not_allowed", param: null, provider: null, retryable: false }
+    }, { allow: allowed })))
+
 /** Every route of the gateway, each behind the client keys but the health check. Needs `Gateway`. */
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
@@ -38,6 +49,8 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/models", models),
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
   HttpRouter.add("GET", "/healthz", health),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicDialect.renderError))),
   HttpRouter.add("*", "*", unknownRoute)
 )
 
@@ -83,8 +96,30 @@ export interface ListenOptions {
   readonly port: number
 }
 
+/**
+ * A path whose percent-encoding does not decode (`/%zz`, a cut UTF-8 sequence) has its `%` taken
+ * literally, so the router matches it (an unknown route, answered as JSON) instead of refusing it
+ * with an empty 404 before any route runs.
+ */
+const decodablePath = (url: string): string => {
+  try {
+    decodeURIComponent(url)
+    return url
+  } catch {
+    return url.replaceAll("%", "%25")
+  }
+}
+
+const createGatewayServer = () => {
+  const server = createServer()
+  server.prependListener("request", (request) => {
+    if (request.url !== undefined) request.url = decodablePath(request.url)
+  })
+  return server
+}
+
 /** Serves `routes` on `host:port`. Needs `Gateway`; exposes the bound `HttpServer`. */
 export const layer = (options: ListenOptions) =>
   HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
+    Layer.provideMerge(NodeHttpServer.layer(createGatewayServer, { host: options.host, port: options.port }))
   )

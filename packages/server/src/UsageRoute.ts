@@ -27,7 +27,10 @@ const bad = (param: string, expected: string) => ErrorBody.badRequest(`Invalid \
 const time = (param: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return Effect.succeed(fallback)
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  return Number.isFinite(ms) ? Effect.succeed(ms) : Effect.fail(bad(param, "an ISO 8601 date or epoch milliseconds"))
+  // ±8.64e15 ms is the range of a JavaScript Date.
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
+    ? Effect.succeed(ms)
+    : Effect.fail(bad(param, "an ISO 8601 date or epoch milliseconds"))
 }
 
 /** The query, decoded; every way it can be wrong names its parameter. */

@@ -23,6 +23,8 @@ export interface Plan {
   readonly hedge: Hedge.Delay | undefined
   /** Whether a committed attempt's duration is also its total latency (whole answers). */
   readonly committedIsTotal: boolean
+  /** Whether a timeout counts as a failure of its route (not when the request set its own tighter limits). */
+  readonly timeoutsJudgeRoutes: boolean
 }
 
 export interface Committed<C> {
@@ -36,7 +38,8 @@ type Services = RouteHealth | LatencyStats | HedgeBudget
 
 export const execute = <C>(
   routes: ReadonlyArray<Route>,
-  attempt: (route: Route, role: Role) => Effect.Effect<C, ProviderError.ProviderError>,
+  /** `last`: no other route remains after this attempt (it may be given longer limits). */
+  attempt: (route: Route, role: Role, last: boolean) => Effect.Effect<C, ProviderError.ProviderError>,
   plan: Plan
 ): Effect.Effect<Committed<C>, RoutingError, Services> =>
   Effect.gen(function*() {
@@ -68,7 +71,7 @@ export const execute = <C>(
           const hedge = attempts[index]?.hedge
           attempts[index] = hedge === undefined ? entry : { ...entry, hedge }
         }
-        return yield* attempt(route, role).pipe(
+        return yield* attempt(route, role, queue.length === 0).pipe(
           Effect.map((value) => [value, route] as const),
           Effect.onExit((exit) =>
             Effect.gen(function*() {
@@ -83,7 +86,8 @@ export const execute = <C>(
                 const e = error.value
                 state.lastError = e
                 settle({ route, role, outcome: e.category, status: e.status, startedAt, durationMs })
-                yield* health.record(key(route), admission, e.retryable ? "failure" : "ignored")
+                const judged = e.retryable && (plan.timeoutsJudgeRoutes || e.category !== "timeout")
+                yield* health.record(key(route), admission, judged ? "failure" : "ignored")
               } else {
                 settle({ route, role, outcome: "cancelled", startedAt, durationMs })
                 yield* health.record(key(route), admission, "ignored")
