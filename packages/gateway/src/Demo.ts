@@ -11,6 +11,9 @@ const lastUserText = (request: ChatRequest.ChatRequest): string => {
   return user === undefined ? "" : ChatRequest.contentText(user.content).trim()
 }
 
+/** The model the demo provider lists (it answers to any name). */
+export const model = "demo"
+
 /** How much of the last user message the demo quotes back. */
 const QUOTED_CHARS = 200
 

@@ -75,7 +75,10 @@ export class Gateway extends Context.Service<Gateway, {
     contract: OutputContract.OutputContract,
     caller?: Caller
   ) => Effect.Effect<ConformedAnswer, GatewayError | Conform.ContractFailed>
-  /** Model names clients can use: aliases, then `provider/model` for every listed model. */
+  /**
+   * Model names clients can use: aliases, then every model a provider lists (the routes of all that
+   * list it), then `provider/model` for each.
+   */
   readonly models: ReadonlyArray<string>
 }>()("@switchyard/gateway/Gateway") {}
 
@@ -117,11 +120,14 @@ export const make = (config: GatewayConfig) =>
       return provider?.prefill ?? provider?.kind === "anthropic"
     }
 
-    /** Routes of the requested model, then of each fallback model the caller named. */
+    /**
+     * Routes of the requested model, then of each fallback model the caller named, each route once:
+     * a route that failed is not tried again because a fallback model resolves to it too.
+     */
     const routesFor = (request: ChatRequest.ChatRequest, caller: Caller) =>
       Effect.map(
         Effect.forEach([request.model, ...(caller.fallbackModels ?? [])], resolve),
-        (lists) => lists.flat()
+        (lists) => [...new Map(lists.flat().map((route) => [label(route), route])).values()]
       )
 
     /**
@@ -143,14 +149,14 @@ export const make = (config: GatewayConfig) =>
       Effect.gen(function*() {
         const alias = aliasOf(request.model)
         const configured: RoutingConfig.RequestRouting = {
-          ...config.routing,
+          ...(config.routing === undefined ? {} : RoutingConfig.requestRouting(config.routing)),
           ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias))
         }
-        const settings: RoutingConfig.RequestRouting = { ...configured, ...caller.routing }
+        const settings = RoutingConfig.withDefaults({ ...configured, ...caller.routing })
         const price = settings.strategy === "price" ? yield* referencePrices(routes) : () => 0
         return {
           ...RoutingConfig.requestOptions(settings, price),
-          timeoutsJudgeRoutes: !RoutingConfig.tightens(caller.routing ?? {}, configured)
+          timeoutsJudgeRoutes: !RoutingConfig.tightens(caller.routing ?? {}, RoutingConfig.withDefaults(configured))
         }
       })
 
@@ -319,7 +325,8 @@ export const make = (config: GatewayConfig) =>
         } satisfies ConformedAnswer
       }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
 
-    return Gateway.of({ resolve, models: [...Object.keys(aliases), ...listed.map(label)], complete, stream, conform })
+    const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
+    return Gateway.of({ resolve, models, complete, stream, conform })
   })
 
 /** The gateway over the registry, with the config's aliases. */

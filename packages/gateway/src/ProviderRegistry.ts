@@ -65,7 +65,10 @@ export const layer = (config: GatewayConfig): Layer.Layer<ProviderRegistry, neve
     Effect.gen(function*() {
       const entries = new Map<string, Entry>()
       for (const [name, providerConfig] of Object.entries(config.providers)) {
-        entries.set(name, { provider: yield* build(name, providerConfig), models: providerConfig.models ?? [] })
+        entries.set(name, {
+          provider: yield* build(name, providerConfig),
+          models: providerConfig.models ?? (providerConfig.kind === "demo" ? [Demo.model] : [])
+        })
       }
       return { get: (name) => Option.fromNullishOr(entries.get(name)), names: [...entries.keys()] }
     })

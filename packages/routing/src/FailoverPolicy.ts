@@ -3,9 +3,9 @@
  *
  * | action | categories (defaults) |
  * |---|---|
- * | `retry` the same route (exponential backoff, full jitter), then fail over | rate_limited, overloaded, server_error |
+ * | `retry` the same route (exponential backoff, equal jitter), then fail over | rate_limited, overloaded, server_error |
  * | `failover` to the next route at once | timeout, stream_interrupted, quota_exceeded, not_found, auth, unknown |
- * | `fallback` to the route's larger-context model, else fail | context_overflow |
+ * | `fallback` to the route's larger-context model, else the next route | context_overflow |
  * | `fail` the request | bad_request, content_filter |
  *
  * A `retryAfter` from the provider is honoured (waited at least) only when it fits in the time left;
@@ -19,7 +19,7 @@ export type Action = "retry" | "failover" | "fallback" | "fail"
 
 export interface FailoverPolicy {
   readonly actions: Readonly<Record<ProviderError.Category, Action>>
-  /** Retries of one route before failing over (default 2). */
+  /** Retries of one route before failing over (default 2: at most 3 attempts on a route per request). */
   readonly maxRetries: number
   /** Pauses between retries of one route; its n-th delay is the n-th retry's. */
   readonly backoff: Schedule.Schedule<unknown, unknown>
@@ -42,6 +42,18 @@ export const defaultActions: Readonly<Record<ProviderError.Category, Action>> = 
   content_filter: "fail"
 }
 
+/**
+ * Exponential backoff (`base × 2^n`, capped) with equal jitter: a uniform pause in `[half, all)` of
+ * that, so retries are spread out yet never back to back (a provider that just said it is overloaded
+ * is not asked again at once).
+ */
+export const equalJitter = (base: Duration.Input, cap: Duration.Input): Schedule.Schedule<Duration.Duration> =>
+  Schedule.exponential(base).pipe(
+    Schedule.modifyDelay(({ duration }) =>
+      Effect.map(Random.next, (u) => Duration.times(Duration.min(duration, Duration.fromInputUnsafe(cap)), 0.5 + u / 2))
+    )
+  )
+
 /** Exponential backoff (`base × 2^n`, capped) with full jitter: a uniform pause in `[0, that)`. */
 export const fullJitter = (base: Duration.Input, cap: Duration.Input): Schedule.Schedule<Duration.Duration> =>
   Schedule.exponential(base).pipe(
@@ -58,12 +70,18 @@ export interface Options {
   readonly contextFallback?: Readonly<Record<string, Route>> | ((route: Route) => Route | undefined) | undefined
 }
 
+/**
+ * 500 ms then 1 s (each between half and all of that): a retried route sees its 3 attempts spread
+ * over at least 0.75 s and at most 1.5 s, after which the request fails over.
+ */
+export const defaultBackoff = equalJitter("500 millis", "5 seconds")
+
 export const make = (options: Options = {}): FailoverPolicy => {
   const fallback = options.contextFallback
   return {
     actions: { ...defaultActions, ...options.actions },
     maxRetries: options.maxRetries ?? 2,
-    backoff: options.backoff ?? fullJitter("200 millis", "5 seconds"),
+    backoff: options.backoff ?? defaultBackoff,
     contextFallback: typeof fallback === "function"
       ? fallback
       : (route) => fallback?.[`${route.provider}/${route.model}`]
@@ -112,8 +130,9 @@ export const decide = (
       case "failover":
         return failover
       case "fallback": {
+        // The route's larger-context model if one is configured, else the request's next route.
         const route = policy.contextFallback(input.route)
-        return route === undefined ? { _tag: "Fail" } : { _tag: "Fallback", route }
+        return route === undefined ? failover : { _tag: "Fallback", route }
       }
       case "retry": {
         if (input.retries >= policy.maxRetries) return failover

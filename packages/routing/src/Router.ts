@@ -72,7 +72,7 @@ export interface RouterShape {
 
 /**
  * A whole answer has no first token to watch, so a silent route is only noticed by a limit on the
- * attempt: `total` when set, else half the request's deadline when another route could still answer
+ * attempt: `total` when set, else half the request's deadline while another route could still answer
  * (the other half is left for it), else the deadline alone.
  */
 const wholeAnswerTimeouts = (

@@ -26,11 +26,12 @@ describe("FailoverPolicy", () => {
         _tag: "Fallback",
         route: { provider: "a", model: "large" }
       })
-      assert.strictEqual((yield* decide(FailoverPolicy.defaults, error("context_overflow")))._tag, "Fail")
+      // Without a configured larger model, the next route of the request is tried.
+      assert.strictEqual((yield* decide(FailoverPolicy.defaults, error("context_overflow")))._tag, "Failover")
       assert.strictEqual((yield* decide(policy, error("server_error"), 2))._tag, "Failover")
     }))
 
-  it.effect("full jitter: every pause is below base × 2^n and they vary", () =>
+  it.effect("default backoff, equal jitter: the n-th pause is in [250, 500) × 2^n ms and they vary", () =>
     Effect.gen(function*() {
       const delays: Array<number> = []
       for (let i = 0; i < 50; i++) {
@@ -38,13 +39,25 @@ describe("FailoverPolicy", () => {
           const d = yield* decide(FailoverPolicy.defaults, error("overloaded"), retries)
           assert.strictEqual(d._tag, "Retry")
           if (d._tag === "Retry") {
-            assert.isBelow(Duration.toMillis(d.delay), 200 * 2 ** retries)
+            assert.isAtLeast(Duration.toMillis(d.delay), 250 * 2 ** retries)
+            assert.isBelow(Duration.toMillis(d.delay), 500 * 2 ** retries)
             delays.push(Duration.toMillis(d.delay))
           }
         }
       }
       assert.isAbove(new Set(delays).size, 50)
+      // A third retry is a failover: at most 3 attempts on a route.
+      assert.strictEqual((yield* decide(FailoverPolicy.defaults, error("rate_limited"), 2))._tag, "Failover")
     }).pipe(Random.withSeed(1)))
+
+  it.effect("full jitter: every pause is below base × 2^n", () =>
+    Effect.gen(function*() {
+      const policy = FailoverPolicy.make({ backoff: FailoverPolicy.fullJitter("200 millis", "5 seconds") })
+      for (let i = 0; i < 50; i++) {
+        const d = yield* decide(policy, error("overloaded"), 1)
+        assert.isTrue(d._tag === "Retry" && Duration.toMillis(d.delay) < 400)
+      }
+    }).pipe(Random.withSeed(2)))
 
   it.effect("Retry-After is waited when it fits in the time left, else the request fails over", () =>
     Effect.gen(function*() {

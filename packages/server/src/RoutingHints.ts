@@ -37,9 +37,10 @@ export const fromRequest = (models: ReadonlyArray<string> | undefined) =>
     const hedge = hedgeHeader === "off" ? null : yield* millis(headers, "x-switchyard-hedge-ms")
     const routing: RoutingConfig.RequestRouting = {
       ...(deadline === undefined ? {} : { deadline_ms: deadline }),
-      ...(firstToken === undefined ? {} : { first_token_ms: firstToken }),
+      // A client's limit is for every attempt, the last route's too.
+      ...(firstToken === undefined ? {} : { first_token_ms: firstToken, last_first_token_ms: firstToken }),
       ...(idle === undefined ? {} : { idle_ms: idle }),
-      ...(attempt === undefined ? {} : { attempt_ms: attempt }),
+      ...(attempt === undefined ? {} : { attempt_ms: attempt, last_attempt_ms: attempt }),
       ...(hedge === undefined ? {} : { hedge: hedge === null ? null : { delay_ms: hedge } })
     }
     return { routing, fallbackModels: models ?? [] } satisfies Gateway.Caller
