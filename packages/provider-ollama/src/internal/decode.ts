@@ -1,7 +1,11 @@
 /**
  * Ollama answers to canonical events: one `step` per NDJSON object (the whole non-streamed answer is
- * one such object). Ollama sends no ids, so the response and its tool calls get stable ones derived
- * from the model and `created_at`; tool call arguments arrive as objects and become JSON text.
+ * one such object). Both native endpoints are read: `/api/chat` objects (`message.content`, ...) and
+ * `/api/generate` objects (`response`, `thinking`, `tool_calls` at the top level), so a recorded
+ * generate stream gives the same events as the equivalent chat stream. Ollama sends no ids, so the
+ * response and its tool calls get stable ones derived from the model and `created_at`; tool call
+ * arguments arrive as objects and become JSON text. An `{"error": …}` object ends the stream with the
+ * error classified by its message, after the events of the lines before it.
  */
 import { Effect, Result, Schema, type Stream } from "effect"
 import {
@@ -23,11 +27,22 @@ import * as Wire from "./wire.ts"
  * https://github.com/ollama/ollama/blob/main/docs/api.md (errors), server/routes.go
  */
 export const errorRules: ErrorClassifier.Rules = {
+  // llama.cpp's own error, passed through as the text of Ollama's `error` (400, `truncate: false`).
+  codes: { exceed_context_size_error: "context_overflow" },
   patterns: [
     [/not found, try pulling|model ['"]?[^'"\s]*['"]? not found/i, "not_found"],
     [/server busy|maximum pending requests/i, "overloaded"],
+    // "model requires more system memory (5.3 GiB) than is available (4.4 GiB)", CUDA/Metal OOM:
+    // this host cannot fit the model right now (other models may unload); another one may.
+    [/requires more (system )?memory|out of memory|insufficient (system )?memory|unable to allocate \S+ buffer/i, "overloaded"],
+    // "request (351 tokens) exceeds the available context size (256 tokens), try increasing it"
+    [/exceeds the available context size|exceed_context_size_error/i, "context_overflow"],
     [/does not support (tools|thinking|insert|generate|chat|vision|completion)/i, "bad_request"],
-    [/runner process (has )?terminated|unexpected EOF/i, "server_error"]
+    // Go's context errors from the runner call: a deadline is a timeout, a cancel a dropped request.
+    [/context deadline exceeded|timed out waiting for (llama )?runner/i, "timeout"],
+    [/context canceled/i, "server_error"],
+    // "an error was encountered while running the model: unexpected EOF", "POST predict: ... EOF"
+    [/runner process (has )?terminated|unexpected EOF|post predict|\bEOF\b/i, "server_error"]
   ]
 }
 
@@ -73,6 +88,17 @@ const decodeChunk = Schema.decodeUnknownResult(Wire.Chunk)
 const record = (u: unknown): Record<string, unknown> | undefined =>
   typeof u === "object" && u !== null && !Array.isArray(u) ? (u as Record<string, unknown>) : undefined
 
+/** What one object carries, wherever its endpoint puts it (chat: in `message`, generate: top level). */
+const partsOf = (chunk: Wire.Chunk): {
+  readonly reasoning: string
+  readonly content: string
+  readonly toolCalls: ReadonlyArray<Wire.ToolCall>
+} => ({
+  reasoning: (chunk.message?.thinking ?? "") + (chunk.thinking ?? ""),
+  content: (chunk.message?.content ?? "") + (chunk.response ?? ""),
+  toolCalls: [...(chunk.message?.tool_calls ?? []), ...(chunk.tool_calls ?? [])]
+})
+
 /** One NDJSON object: its deltas, and at `done: true` usage, the finish and `End`. */
 const step = (context: ProviderHttp.CallContext) => (state: State, value: unknown): Step => {
   const { provider } = context
@@ -80,7 +106,7 @@ const step = (context: ProviderHttp.CallContext) => (state: State, value: unknow
   if (object !== undefined && object["error"] != null) return [state, [failureOf(provider, object)]]
   const decoded = decodeChunk(value)
   if (Result.isFailure(decoded)) {
-    const message = `${provider}: malformed chat chunk: ${decoded.failure.message}`
+    const message = `${provider}: malformed NDJSON object: ${decoded.failure.message}`
     return [state, [new ProviderError.StreamInterrupted({ provider, message })]]
   }
   const chunk = decoded.success
@@ -90,14 +116,14 @@ const step = (context: ProviderHttp.CallContext) => (state: State, value: unknow
   const start: ReadonlyArray<StreamEvent.StreamEvent> = state.id === undefined
     ? [{ _tag: "ResponseStart", id, model, created }]
     : []
-  const message = chunk.message
-  const thinking: ReadonlyArray<StreamEvent.StreamEvent> = message?.thinking
-    ? [{ _tag: "ReasoningDelta", choice: 0, text: message.thinking }]
+  const { reasoning, content, toolCalls } = partsOf(chunk)
+  const thinking: ReadonlyArray<StreamEvent.StreamEvent> = reasoning
+    ? [{ _tag: "ReasoningDelta", choice: 0, text: reasoning }]
     : []
-  const text: ReadonlyArray<StreamEvent.StreamEvent> = message?.content
-    ? [{ _tag: "TextDelta", choice: 0, text: message.content }]
+  const text: ReadonlyArray<StreamEvent.StreamEvent> = content
+    ? [{ _tag: "TextDelta", choice: 0, text: content }]
     : []
-  const calls = (message?.tool_calls ?? []).flatMap((call, i): ReadonlyArray<StreamEvent.StreamEvent> => {
+  const calls = toolCalls.flatMap((call, i): ReadonlyArray<StreamEvent.StreamEvent> => {
     const index = state.calls + i
     const callId = call.id ?? `call_${hash(`${id}|${index}`)}_${index}`
     return [
@@ -105,7 +131,7 @@ const step = (context: ProviderHttp.CallContext) => (state: State, value: unknow
       { _tag: "ToolCallDelta", choice: 0, index, arguments: argumentsText(call.function.arguments) }
     ]
   })
-  const next: State = { id, calls: state.calls + (message?.tool_calls?.length ?? 0) }
+  const next: State = { id, calls: state.calls + toolCalls.length }
   const end: ReadonlyArray<StreamMachine.Output> = chunk.done === true
     ? [{ _tag: "UsageReport", usage: usageOf(chunk) }, finishOf(chunk.done_reason, next.calls > 0), StreamMachine.End]
     : []

@@ -1,7 +1,10 @@
 /**
- * Wire types of Ollama's native chat API (`POST /api/chat`), only the parts Switchyard reads. The
- * same object shape is the whole answer (`stream: false`) and every line of the NDJSON stream.
- * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md#generate-a-chat-completion
+ * Wire types of Ollama's native API, only the parts Switchyard reads. The same object shape is the
+ * whole answer (`stream: false`) and every line of the NDJSON stream. Two endpoints share it:
+ * `POST /api/chat` puts the text in `message.content`/`message.thinking`/`message.tool_calls`, and
+ * `POST /api/generate` puts it at the top level in `response`/`thinking`/`tool_calls`; `done`,
+ * `done_reason` and the counts are the same in both.
+ * Reference: https://github.com/ollama/ollama/blob/main/docs/api.md (generate and chat completions)
  */
 import { Schema } from "effect"
 
@@ -29,6 +32,12 @@ export const Chunk = Schema.Struct({
   /** RFC 3339 with nanoseconds, e.g. `2023-08-04T08:52:19.385406455-07:00`. */
   created_at: OptionalString,
   message: Schema.optionalKey(Schema.NullOr(Message)),
+  /** `/api/generate`: the text of this line (the whole answer when not streamed). */
+  response: OptionalString,
+  /** `/api/generate`: the reasoning of this line (`think` requests). */
+  thinking: OptionalString,
+  /** `/api/generate`: tool calls parsed by the model's builtin parser. */
+  tool_calls: Schema.optionalKey(Schema.NullOr(Schema.Array(ToolCall))),
   done: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
   /** `stop`, `length`, `load`, `unload`, ... */
   done_reason: OptionalString,
