@@ -1,8 +1,9 @@
 /**
  * The one classifier of provider failures. It reads any body (JSON of any shape, JSON served with the
  * wrong content type, SSE-framed JSON, HTML error pages, plain text), derives `retryAfter` from headers
- * or body, and decides the category from, in order: the provider's own code, what the message says,
- * then the HTTP status. Providers add a small table of differences (`Rules`), never a copy of this.
+ * or body, and decides the category from, in order: a billing stop named in the message, the provider's
+ * own code, what the message says, then the HTTP status. Providers add a small table of differences
+ * (`Rules`), never a copy of this.
  */
 import { Duration } from "effect"
 import * as ProviderError from "./ProviderError.ts"
@@ -44,6 +45,7 @@ const defaultCodes: Readonly<Record<string, ProviderError.Category>> = {
   context_length_exceeded: "context_overflow",
   string_above_max_length: "context_overflow",
   rate_limit_exceeded: "rate_limited",
+  rate_limited: "rate_limited",
   tokens_exceeded: "rate_limited",
   content_filter: "content_filter",
   content_policy_violation: "content_filter",
@@ -78,19 +80,37 @@ const weakCodes: Readonly<Record<string, ProviderError.Category>> = {
   tool_use_failed: "bad_request"
 }
 
+/**
+ * Billing stops: credits, balance or a spending cap ran out, or the tier grants nothing ("limit: 0").
+ * Waiting cures none of these, so they win over every code (a 429 typed as a rate limit, a 400
+ * `invalid_request_error`, a 403) and over any retry delay.
+ */
+const billingStops =
+  /credit balance is too low|insufficient[ _-]?(balance|credits?|funds)|(requires|need) more credits|more credits are required|can only afford|(used all( available)?|run out of|out of) credits|credit limit exceeded|spend(ing)?[ _-]limit|monthly (usage |spend(ing)? )?limit|reached your specified api usage limits|billing[ _-]hard[ _-]limit|limit: 0\b/i
+
+/**
+ * Quota words that are a billing stop unless the provider says when to come back: Gemini words its
+ * per-minute limits "You exceeded your current quota" too, with a `RetryInfo` delay.
+ */
+const quotaSpent = /exceeded your current quota|insufficient[ _-]?quota/i
+
 const defaultPatterns: ReadonlyArray<readonly [RegExp, ProviderError.Category]> = [
   [
     /context[ _-]?(length|window)|maximum context|prompt is too long|too many (input )?tokens|input is too long|reduce the length of|exceeds? the (model's )?(maximum|max) (input |context )?(length|tokens)|exceed\w* (the )?(model'?s? )?(maximum )?token limit/i,
     "context_overflow"
   ],
+  // Before the billing words: rate-limit messages link to billing pages ("add a payment method at .../billing").
   [
-    /insufficient[ _](quota|balance|credits?|funds)|exceeded your current quota|billing|payment required|out of credits|credit balance/i,
-    "quota_exceeded"
+    /rate[ _-]?limit|too many requests|throttl|(requests|tokens|queries) per (min|minute|sec|second)\b|slow down/i,
+    "rate_limited"
   ],
-  [/rate[ _-]?limit|too many requests|throttl|requests per (minute|second)|slow down/i, "rate_limited"],
+  [/billing|payment required/i, "quota_exceeded"],
   [/content[ _-]?(filter|policy|management)|safety (system|filter)|flagged/i, "content_filter"],
   [/overloaded|over capacity|at capacity|temporarily unavailable|high demand/i, "overloaded"],
-  [/invalid api key|incorrect api key|unauthori[sz]ed|authentication/i, "auth"]
+  [
+    /invalid[ _-]?api[ _-]?key|incorrect api key|api key (is )?(not valid|invalid|expired)|pass a valid api key|bad credentials|unauthori[sz]ed|unauthenticated|authentication/i,
+    "auth"
+  ]
 ]
 
 const byStatus = (status: number | undefined): ProviderError.Category => {
@@ -192,8 +212,10 @@ const htmlText = (body: string): string | undefined => {
 
 /** Reads message, codes, param and retry delay out of any error body. */
 export const parseBody = (body: string): ParsedBody => {
-  const fromJson = fromObject(jsonOf(body))
-  const message = fromJson?.message ?? htmlText(body) ?? (body.trim().slice(0, 300) || undefined)
+  const json = jsonOf(body)
+  const fromJson = fromObject(json)
+  // A body that is one JSON string (xAI's 429s) is the message itself.
+  const message = fromJson?.message ?? asString(json) ?? htmlText(body) ?? (body.trim().slice(0, 300) || undefined)
   return {
     message,
     codes: fromJson?.codes ?? [],
@@ -234,21 +256,36 @@ const goDuration = (text: string): Duration.Duration | undefined => {
 // ---------------------------------------------------------------------------------------------
 // classification
 
+/** Text as a reader sees it: URL-encoded messages (`Incorrect%20API%20key`, `invalid+api+key`) decoded. */
+const readable = (text: string): string =>
+  /%[0-9a-f]{2}|\w\+\w/i.test(text)
+    ? text.replace(/\+/g, " ").replace(/(%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run)
+      } catch {
+        return run
+      }
+    })
+    : text
+
 const categoryOf = (
   status: number | undefined,
   parsed: ParsedBody,
   rules: Rules | undefined,
-  retryAfter: Duration.Duration | undefined
+  askedToWait: boolean
 ): ProviderError.Category => {
+  const text = readable(parsed.message ?? "")
+  const said = [text, ...parsed.codes].join("\n")
+  if (billingStops.test(said)) return "quota_exceeded"
+  if (!askedToWait && quotaSpent.test(said)) return "quota_exceeded"
   const strong = { ...defaultCodes, ...rules?.codes }
   for (const code of parsed.codes) {
     const category = strong[code]
     if (category) return category
   }
-  const text = parsed.message ?? ""
   for (const [pattern, category] of [...(rules?.patterns ?? []), ...defaultPatterns]) {
-    // A 429 that asks us to come back later is a rate limit, whatever words it uses.
-    if (category === "quota_exceeded" && status === 429 && retryAfter !== undefined) continue
+    // A failure that asks us to come back later is a rate limit, whatever billing words it uses.
+    if (category === "quota_exceeded" && askedToWait) continue
     if (pattern.test(text)) return category
   }
   for (const code of parsed.codes) {
@@ -263,7 +300,10 @@ export const classify = (failure: HttpFailure, rules?: Rules): ProviderError.Pro
   const parsed = parseBody(failure.body)
   const headerDelay = failure.headers ? retryAfterFromHeaders(failure.headers) : undefined
   const retryAfter = headerDelay ?? parsed.retryAfter
-  const category = categoryOf(failure.status, parsed, rules, retryAfter)
+  // Only an explicit "come back in N": `x-ratelimit-reset-*` describe a window and come on ordinary answers too.
+  const askedToWait = failure.headers?.["retry-after"] !== undefined ||
+    failure.headers?.["retry-after-ms"] !== undefined || parsed.retryAfter !== undefined
+  const category = categoryOf(failure.status, parsed, rules, askedToWait)
   const statusText = failure.status === undefined ? "" : `HTTP ${failure.status}: `
   return ProviderError.make(category, {
     provider: failure.provider,
