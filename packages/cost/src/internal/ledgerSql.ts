@@ -3,8 +3,8 @@
  * attempt; the statements use only SQL both dialects share. Integers come back as `bigint` from
  * PostgreSQL and as `number` from SQLite, so every number read goes through `toNumber`.
  */
-import { Effect } from "effect"
-import { SqlClient, type SqlError, type Statement } from "effect/sql"
+import { Array as Arr, Effect, Exit, Request, RequestResolver } from "effect"
+import { SqlClient, SqlError, type Statement } from "effect/sql"
 import type { Dimension, Entry, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
 import { compareRows } from "../LedgerEntry.ts"
 
@@ -16,6 +16,9 @@ const columns: Record<Dimension, string> = {
 }
 
 const toNumber = (value: unknown): number => (value == null ? 0 : Number(value))
+
+/** One attempt's row to write. */
+class RecordRow extends Request.TaggedClass("RecordRow")<{ readonly entry: Entry }, void, SqlError.SqlError> {}
 
 export interface SqlLedger {
   readonly record: (entry: Entry) => Effect.Effect<void, SqlError.SqlError>
@@ -59,9 +62,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
         ...Object.entries(window.where ?? {}).map(([d, value]) => sql`${sql(columns[d as Dimension])} = ${value}`)
       ])
 
-    const record = (entry: Entry) =>
-      sql`INSERT INTO ${t} ${
-        sql.insert({
+    const row = (entry: Entry) => ({
           request_id: entry.requestId,
           api_key_id: entry.apiKeyId,
           model_alias: entry.modelAlias,
@@ -80,7 +81,22 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
           cost_usd: entry.cost,
           ts: Math.round(entry.timestamp)
         })
-      }`.pipe(Effect.asVoid)
+
+    /**
+     * Group commit: the rows recorded while a write is under way (or in the same tick) go in one
+     * multi-row INSERT, one transaction and, on SQLite, one fsync; each caller resumes once its row
+     * is durable. Effect's `RequestResolver` collects the batch across fibers.
+     */
+    const writer = RequestResolver.make<RecordRow>((entries) =>
+      sql`INSERT INTO ${t} ${sql.insert(Arr.map(entries, (e) => row(e.request.entry)))}`.pipe(
+        Effect.exit,
+        Effect.map((exit) => {
+          for (const e of entries) e.completeUnsafe(Exit.asVoid(exit))
+        })
+      )
+    )
+
+    const record = (entry: Entry) => Effect.request(new RecordRow({ entry }), writer)
 
     const aggregates = [
       sql`COUNT(DISTINCT request_id) AS requests`,
