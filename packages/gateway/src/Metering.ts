@@ -2,8 +2,11 @@
  * Metering: every attempt that reaches a provider is priced and written to the `CostLedger`, whether
  * it answered, failed, or was cut off (a hedge that lost, a client that left, a deadline). Usage is the
  * provider's report when there is one, else a tokenizer estimate of the input sent and the output
- * already streamed, marked as estimated. The ledger row is written before the answer is handed on,
- * so an answered request is in the ledger even if the gateway is killed right after.
+ * already streamed, marked as estimated. A stream's last report covers what had streamed when it
+ * came: output streamed after it (a stream that broke after an early, input-only report, such as
+ * Anthropic's `message_start`) is estimated and added to the reported output, the provider's input
+ * count kept, and the usage marked as estimated. The ledger row is written before the answer is
+ * handed on, so an answered request is in the ledger even if the gateway is killed right after.
  */
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
@@ -33,6 +36,8 @@ export class Metering extends Context.Service<Metering, {
 interface Progress {
   usage: Usage.Usage | undefined
   text: string
+  /** Output streamed since the last usage report, which that report does not count. */
+  unreported: string
 }
 
 const responseText = (response: ChatResponse.ChatResponse): string =>
@@ -86,8 +91,14 @@ export const make = Effect.gen(function*() {
         ? failure.value.category
         : "cancelled"
       const refused = Option.isSome(failure) && failure.value.status !== undefined && progress.text === ""
-      const measured = progress.usage !== undefined
-        ? { usage: progress.usage, method: null }
+      const reported = progress.usage
+      const measured = reported !== undefined
+        ? progress.unreported === ""
+          ? { usage: reported, method: null }
+          : yield* Effect.map(estimate.output(request.model, progress.unreported), (e) => ({
+            usage: Usage.make({ ...reported, outputTokens: reported.outputTokens + e.usage.outputTokens, source: "estimated" }),
+            method: e.method
+          }))
         : refused
         ? { usage: zero, method: null }
         : yield* Effect.map(estimate.usage(request, progress.text), (e) => ({ usage: e.usage, method: e.method }))
@@ -123,7 +134,9 @@ export const make = Effect.gen(function*() {
               provider.name,
               request,
               startedAt,
-              Exit.isSuccess(exit) ? { usage: exit.value.usage, text: responseText(exit.value) } : { usage: undefined, text: "" },
+              Exit.isSuccess(exit)
+                ? { usage: exit.value.usage, text: responseText(exit.value), unreported: "" }
+                : { usage: undefined, text: "", unreported: "" },
               exit
             )
           )
@@ -131,12 +144,18 @@ export const make = Effect.gen(function*() {
     stream: (request) =>
       Stream.unwrap(Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
-        const progress: Progress = { usage: undefined, text: "" }
+        const progress: Progress = { usage: undefined, text: "", unreported: "" }
         return provider.stream(request).pipe(
           Stream.tap((event) =>
             Effect.sync(() => {
-              if (event._tag === "UsageReport") progress.usage = event.usage
-              else progress.text += eventText(event)
+              if (event._tag === "UsageReport") {
+                progress.usage = event.usage
+                progress.unreported = ""
+              } else {
+                const text = eventText(event)
+                progress.text += text
+                progress.unreported += text
+              }
             })
           ),
           Stream.onExit((exit) => record(provider.name, request, startedAt, progress, exit))

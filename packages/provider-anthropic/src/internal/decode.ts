@@ -90,6 +90,14 @@ export const usageOf = (c: Counters): Usage.Usage | undefined =>
       reasoningTokens: c.thinking
     })
 
+/**
+ * The input part of the counters, as `message_start` gives it (its `output_tokens` is a placeholder):
+ * the provider's own input and cache counts with no output yet, so a stream that breaks before
+ * `message_delta` has still reported what it was billed for input. Undefined until input is known.
+ */
+export const inputUsageOf = (c: Counters): Usage.Usage | undefined =>
+  c.input === undefined ? undefined : usageOf({ ...c, output: 0, thinking: undefined })
+
 export const responseStart = (message: JsonValue.JsonObject, context: ProviderHttp.CallContext): StreamEvent.StreamEvent => ({
   _tag: "ResponseStart",
   id: string(message["id"]) ?? "",

@@ -4,16 +4,30 @@
  * `ping`, `message_delta` (stop reason, usage that overrides what came before), `message_stop`
  * (the terminator), and `error` (e.g. `overloaded_error` mid-stream). A source that closes before
  * `message_stop` is a cut stream. Server tool blocks (run by Anthropic) are not client tool calls.
+ * Usage is reported as soon as it is known: the input part (with cache counts, no output) at
+ * `message_start`, superseded by the whole usage at `message_delta`, so a stream that breaks in
+ * between has still given the provider's input count (metering then estimates only the output).
  * Reference: https://docs.anthropic.com/en/api/messages-streaming
  */
 import { Stream } from "effect"
-import { ErrorClassifier, JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import {
+  ErrorClassifier,
+  JsonValue,
+  ProviderError,
+  type ProviderHttp,
+  Sse,
+  type StreamEvent,
+  StreamMachine,
+  type Usage
+} from "@switchyard/core"
 import * as Decode from "./decode.ts"
 
 const { record, string } = JsonValue
 
 export interface State {
   readonly counters: Decode.Counters
+  /** The whole usage (from `message_delta`) has been reported. */
+  readonly reported: boolean
   readonly stopReason: string | undefined
   /** Content block indexes that are client tool calls. */
   readonly toolBlocks: ReadonlySet<number>
@@ -57,14 +71,15 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
     }
   }
 
-  const stop = (state: State): ReadonlyArray<StreamMachine.Output> => {
-    const usage = Decode.usageOf(state.counters)
-    return [
-      ...(usage === undefined ? [] : [{ _tag: "UsageReport", usage } as const]),
-      Decode.finish(state.stopReason),
-      StreamMachine.End
-    ]
-  }
+  const report = (usage: Usage.Usage | undefined): ReadonlyArray<StreamMachine.Output> =>
+    usage === undefined ? [] : [{ _tag: "UsageReport", usage }]
+
+  /** `message_stop`: the finish; the usage too if no `message_delta` reported it. */
+  const stop = (state: State): ReadonlyArray<StreamMachine.Output> => [
+    ...(state.reported ? [] : report(Decode.usageOf(state.counters))),
+    Decode.finish(state.stopReason),
+    StreamMachine.End
+  ]
 
   const step = (state: State, input: unknown): Step => {
     const event = record(input)
@@ -75,21 +90,26 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
     switch (event["type"]) {
       case "message_start": {
         const message = record(event["message"]) ?? {}
+        const counters = Decode.mergeUsage(state.counters, message["usage"])
         return [
-          { ...state, counters: Decode.mergeUsage(state.counters, message["usage"]) },
-          [Decode.responseStart(message, context)]
+          { ...state, counters },
+          [Decode.responseStart(message, context), ...report(Decode.inputUsageOf(counters))]
         ]
       }
       case "content_block_start":
         return blockStart(state, index, record(event["content_block"]) ?? {})
       case "content_block_delta":
         return blockDelta(state, index, record(event["delta"]) ?? {})
-      case "message_delta":
+      case "message_delta": {
+        const counters = Decode.mergeUsage(state.counters, event["usage"])
+        const usage = record(event["usage"]) === undefined ? undefined : Decode.usageOf(counters)
         return [{
           ...state,
-          counters: Decode.mergeUsage(state.counters, event["usage"]),
+          counters,
+          reported: state.reported || usage !== undefined,
           stopReason: string(record(event["delta"])?.["stop_reason"]) ?? state.stopReason
-        }, []]
+        }, report(usage)]
+      }
       case "message_stop":
         return [state, stop(state)]
       case "error":
@@ -100,7 +120,7 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
   }
 
   return {
-    initial: () => ({ counters: Decode.noCounters, stopReason: undefined, toolBlocks: new Set() }),
+    initial: () => ({ counters: Decode.noCounters, reported: false, stopReason: undefined, toolBlocks: new Set() }),
     step,
     end: () => [new ProviderError.StreamInterrupted({ provider, message: `${provider}: stream ended before message_stop` })]
   }

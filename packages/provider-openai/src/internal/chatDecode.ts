@@ -63,9 +63,21 @@ export const usageOf = (host: Host, raw: unknown): Usage.Usage | undefined => {
   })
 }
 
-/** The usage a chunk or body carries, top-level first, else Groq's `x_groq.usage`. */
+/**
+ * The usage a chunk or body carries, wherever the host put it: top-level `usage` (OpenAI's last
+ * chunk with `choices: []`, or the finish chunk), else Groq's `x_groq.usage`, else inside a choice
+ * (Moonshot's `choices[0].usage` on the finish chunk). A `usage: null` is no report.
+ */
 export const usageIn = (host: Host, body: Json): Usage.Usage | undefined =>
-  usageOf(host, body["usage"]) ?? usageOf(host, record(body["x_groq"])?.["usage"])
+  usageOf(host, body["usage"]) ??
+    usageOf(host, record(body["x_groq"])?.["usage"]) ??
+    array(body["choices"]).reduce<Usage.Usage | undefined>((found, c) => found ?? usageOf(host, record(c)?.["usage"]), undefined)
+
+/** A choice's finish reason; `null`, absent and `""` (some local servers) all mean not finished. */
+export const finishOf = (choice: Json): string | undefined => {
+  const raw = string(choice["finish_reason"])
+  return raw === undefined || raw.trim() === "" ? undefined : raw
+}
 
 /**
  * An `error` object sent with status 200 (inside a stream, or as a whole body), classified by the one
@@ -126,7 +138,7 @@ const choiceEvents = (choice: Json): ReadonlyArray<StreamEvent.StreamEvent> => {
       { _tag: "ToolCallDelta", choice: index, index: i, arguments: string(fn["arguments"]) ?? "" } as const
     ]
   })
-  const raw = string(choice["finish_reason"]) ?? null
+  const raw = finishOf(choice) ?? null
   return [
     ...(allReasoning === "" ? [] : [{ _tag: "ReasoningDelta", choice: index, text: allReasoning } as const]),
     ...(text === "" ? [] : [{ _tag: "TextDelta", choice: index, text } as const]),

@@ -1,7 +1,7 @@
 /**
  * The canonical request as a Chat Completions body. The canonical model is this API's superset, so
  * encoding is mostly a copy: the host decides the output-limit field and whether a stream asks for
- * its usage, and Switchyard-only fields are left out.
+ * its usage (at the end, or on every chunk), and Switchyard-only fields are left out.
  */
 import { Effect } from "effect"
 import { ChatRequest, type ProviderError, type ProviderHttp } from "@switchyard/core"
@@ -24,7 +24,9 @@ export const encode = (host: Host) =>
   if (limit !== undefined) body[host.maxTokensField] = limit
   if (stream) {
     body["stream"] = true
-    if (host.streamUsage) body["stream_options"] = { include_usage: true }
+    if (host.streamUsage) {
+      body["stream_options"] = host.continuousUsage ? { include_usage: true, continuous_usage_stats: true } : { include_usage: true }
+    }
   }
   return Effect.succeed({ path: "/chat/completions", body })
 }

@@ -2,9 +2,12 @@
  * The Chat Completions stream (`chat.completion.chunk` SSE ending in `data: [DONE]`) as a state
  * machine over parsed chunks. Choices interleave by `index`; tool calls arrive in pieces keyed by
  * their own `index` (absent on some hosts: then by id, or the call in progress); usage may come on a
- * final chunk with `choices: []`, on the finish chunk, or in `x_groq`. An `error` object (or an
- * `event: error`) inside the 200 stream fails it after whatever it carried. A stream that closes
- * without `[DONE]` is complete only if its choices had finished.
+ * final chunk with `choices: []`, on the finish chunk, inside a choice, in `x_groq`, or on every
+ * chunk (running totals): each is a `UsageReport`, the last one standing, so usage a stream reported
+ * before it broke is kept. An `error` object (or an `event: error`) inside the 200 stream fails it
+ * after whatever it carried. A stream that closes without `[DONE]` is complete only if its choices
+ * had finished: closed after the headers, a role chunk or some text, it is `StreamInterrupted`
+ * (retryable), never an empty answer.
  * Reference: https://platform.openai.com/docs/api-reference/chat-streaming
  */
 import { Effect, Stream } from "effect"
@@ -96,7 +99,7 @@ export const machine = (host: Host, context: ProviderHttp.CallContext): StreamMa
       const index = typeof c["index"] === "number" ? c["index"] : 0
       const choice = choiceState(state, index)
       out.push(...deltaEvents(choice, index, JsonValue.record(c["delta"]) ?? JsonValue.record(c["message"]) ?? {}))
-      const finish = JsonValue.string(c["finish_reason"])
+      const finish = Decode.finishOf(c)
       if (finish !== undefined && !choice.finished) {
         choice.finished = true
         out.push({ _tag: "Finish", choice: index, reason: Decode.finishReason(finish), raw: finish })
