@@ -20,7 +20,7 @@ import { Conform, type OutputContract, PromptTemplates } from "@switchyard/promp
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
-import { CurrentAttempt, Metering } from "./Metering.ts"
+import { type AttemptInfo, CurrentAttempt, Metering } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
@@ -194,8 +194,8 @@ export const make = (config: GatewayConfig) =>
       readonly request: ChatRequest.ChatRequest
       readonly routes: ReadonlyArray<Route>
       readonly options: Router.RequestOptions
-      /** Runs an attempt as `role` of this request, so metering knows whose it is. */
-      readonly asAttempt: (role: Attempt["role"]) => Context.Context<never>
+      /** Who an attempt in `role` is for, so metering knows whose it is (`CurrentAttempt`). */
+      readonly asAttempt: (role: Attempt["role"]) => AttemptInfo
       readonly settle: Effect.Effect<void>
     }
 
@@ -211,14 +211,13 @@ export const make = (config: GatewayConfig) =>
           routes,
           options,
           settle: budget.settle,
-          asAttempt: (role) =>
-            Context.make(CurrentAttempt, {
-              requestId,
-              apiKeyId: caller.apiKeyId ?? null,
-              modelAlias: caller.alias ?? request.model,
-              role,
-              spend: budget.spend
-            })
+          asAttempt: (role) => ({
+            requestId,
+            apiKeyId: caller.apiKeyId ?? null,
+            modelAlias: caller.alias ?? request.model,
+            role,
+            spend: budget.spend
+          })
         }
       })
 
@@ -232,7 +231,7 @@ export const make = (config: GatewayConfig) =>
       Effect.gen(function*() {
         const p = yield* prepare(request, caller)
         const routed = yield* router.run(p.routes, (route, role) =>
-          providerOf(route).complete({ ...request, model: route.model }).pipe(Effect.provideContext(p.asAttempt(role))), p.options).pipe(
+          providerOf(route).complete({ ...request, model: route.model }).pipe(Effect.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.mapError(failed),
             Effect.ensuring(p.settle)
@@ -249,7 +248,7 @@ export const make = (config: GatewayConfig) =>
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
         const scope = yield* Scope.make()
         const routed = yield* router.stream(p.routes, (route, role) =>
-          providerOf(route).stream({ ...request, model: route.model }).pipe(Stream.provideContext(p.asAttempt(role))), p.options).pipe(
+          providerOf(route).stream({ ...request, model: route.model }).pipe(Stream.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
             Scope.provide(scope),
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.mapError(failed),
@@ -265,7 +264,7 @@ export const make = (config: GatewayConfig) =>
           stream: (req: ChatRequest.ChatRequest) =>
             providerOf(route).stream({ ...req, model: route.model }).pipe(
               StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
-              Stream.provideContext(p.asAttempt("fallback"))
+              Stream.provideService(CurrentAttempt, p.asAttempt("fallback"))
             )
         }))
         const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(

@@ -92,10 +92,19 @@ export const make = (
   defaults: Options = {}
 ): Effect.Effect<RouterShape, never, RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget> =>
   Effect.gen(function*() {
-    const context = yield* Effect.context<
-      RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget
-    >()
-    const stats = Context.get(context, LatencyStats.LatencyStats)
+    const health = yield* RouteHealth.RouteHealth
+    const stats = yield* LatencyStats.LatencyStats
+    const budget = yield* HedgeBudget.HedgeBudget
+    /**
+     * The router's services for a request's routing loop, each added on its own (merging a whole
+     * context would copy every service of the request's context, on every request).
+     */
+    const withServices = <A, E, R>(self: Effect.Effect<A, E, R>) =>
+      self.pipe(
+        Effect.provideService(RouteHealth.RouteHealth, health),
+        Effect.provideService(LatencyStats.LatencyStats, stats),
+        Effect.provideService(HedgeBudget.HedgeBudget, budget)
+      )
 
     const plan = (options: RequestOptions, committedIsTotal: boolean) =>
       Effect.map(Deadline.make(options.deadline ?? defaults.deadline), (deadline): Plan => {
@@ -125,7 +134,7 @@ export const make = (
             )
           ), p)
         return { value: result.value, route: result.route, attempts: [...result.attempts] }
-      }).pipe(Effect.provideContext(context))
+      }).pipe(withServices)
 
     const stream: RouterShape["stream"] = (routes, call, options = {}) =>
       Effect.gen(function*() {
@@ -159,7 +168,7 @@ export const make = (
             Stream.ensuring(Scope.close(scope, Exit.void))
           )
         }
-      }).pipe(Effect.provideContext(context))
+      }).pipe(withServices)
 
     return { run, stream }
   })
