@@ -1,10 +1,20 @@
 /**
- * One hostile request against `switchyard serve` as a user runs it (zero config: the demo provider,
- * the SQLite ledger): the gateway keeps answering everybody else while it handles the request.
+ * One hostile request against `switchyard serve` as a user runs it (the demo provider, the default
+ * SQLite ledger, and a budget, so every request's input is token-counted for its reservation): the
+ * gateway keeps answering everybody else while it handles the request.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { start } from "./processes.ts"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { cleanEnv, start } from "./processes.ts"
+
+const budgeted = () => {
+  const path = join(mkdtempSync(join(tmpdir(), "switchyard-hostile-")), "switchyard.yaml")
+  writeFileSync(path, "providers:\n  demo: { kind: demo }\nbudgets:\n  - { model: \"*\", limit_usd: 1000, window: daily }\n")
+  return path
+}
 
 const chat = (url: string, body: Record<string, unknown>) =>
   Effect.promise(async () => {
@@ -28,7 +38,7 @@ const hostile: ReadonlyArray<readonly [string, Record<string, unknown>]> = [
 describe("switchyard serve under hostile input", () => {
   it.live("while it handles a hostile body, a concurrent normal request is answered within 100 ms", () =>
     Effect.gen(function*() {
-      const { url } = yield* start(["serve", "--port", "0"])
+      const { url } = yield* start(["serve", "--config", budgeted(), "--port", "0"], cleanEnv())
       // Warm: the tokenizer's ranks are loaded by the first request.
       yield* chat(url, {})
       for (const [name, body] of hostile) {

@@ -98,6 +98,8 @@ export interface Status {
 }
 
 export interface BudgetsShape {
+  /** Whether any budget applies to `subject` (when none does, there is nothing to reserve). */
+  readonly applies: (subject: Subject) => boolean
   /** Holds `amount` USD in every budget that applies to `subject`, or fails naming the one without room. */
   readonly reserve: (subject: Subject, amount: number) => Effect.Effect<Reservation, BudgetExceeded>
   /** Replaces the reservation by the actual cost; `none` (cost unknown) keeps the reserved amount. */
@@ -181,6 +183,8 @@ const usd = (amount: number): number => (Number.isFinite(amount) && amount > 0 ?
 
 /** Budgets over `store`. */
 export const make = (config: Config, store: BudgetStoreShape): BudgetsShape => ({
+  applies: (subject) =>
+    config.some((rule) => select(rule.model, subject.modelAlias) !== undefined && select(rule.key, subject.apiKeyId) !== undefined),
   reserve: (subject, requested) =>
     Effect.gen(function*() {
       const amount = usd(requested)

@@ -160,17 +160,22 @@ export const make = (config: GatewayConfig) =>
         }
       })
 
+    /** Nothing held: no budget applies to the request, so no estimate or price is needed for it. */
+    const unbudgeted = { spend: (_usd: number) => {}, settle: Effect.void }
+
     /**
      * Holds, in every budget that applies, the most the request can cost on its dearest route (its
      * input plus its output limit); `settle` replaces that with what the attempts really cost.
      */
     const reserve = (request: ChatRequest.ChatRequest, routes: ReadonlyArray<Route>, caller: Caller) =>
       Effect.gen(function*() {
+        const subject = { apiKeyId: caller.apiKeyId ?? null, modelAlias: caller.alias ?? request.model }
+        if (!budgets.applies(subject)) return unbudgeted
         const bound = yield* estimate.upperBound(request)
         const prices = yield* Effect.forEach(routes, (route) =>
           pricing.price({ provider: route.provider, model: route.model, usage: bound.usage }))
         const amount = Math.max(0, ...prices.map(Option.match({ onNone: () => 0, onSome: (c) => c.total })))
-        const reservation = yield* budgets.reserve({ apiKeyId: caller.apiKeyId ?? null, modelAlias: caller.alias ?? request.model }, amount)
+        const reservation = yield* budgets.reserve(subject, amount)
         let spent = 0
         return {
           spend: (usd: number) => {
