@@ -33,6 +33,8 @@ const streamBody = (
       OpenAiDialect.step
     ),
     Stream.map(sse),
+    // The frames that arrived together leave together: one write, not one per frame.
+    Stream.mapArray((frames) => [frames.join("")]),
     Stream.concat(Stream.succeed("data: [DONE]\n\n")),
     Stream.catchCause((cause) =>
       Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) => redactor.text(sse({ error: error.body }))))

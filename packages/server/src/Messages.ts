@@ -30,6 +30,8 @@ const streamBody = (
   StreamEnd.withEnd(answer.events).pipe(
     Stream.mapAccum(() => AnthropicDialect.initialStreamState(fallback), AnthropicDialect.step),
     Stream.map(AnthropicDialect.frameText),
+    // The frames that arrived together leave together: one write, not one per frame.
+    Stream.mapArray((frames) => [frames.join("")]),
     Stream.catchCause((cause) =>
       Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) =>
         redactor.text(AnthropicDialect.frameText(AnthropicDialect.errorFrame(error)))))
