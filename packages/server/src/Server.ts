@@ -16,17 +16,9 @@ import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
+import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as UsageRoute from "./UsageRoute.ts"
-
-const models = Endpoint.make({}, () =>
-  Effect.gen(function*() {
-    const gateway = yield* Gateway.Gateway
-    return HttpServerResponse.jsonUnsafe({
-      object: "list",
-      data: gateway.models.map((id) => ({ id, object: "model", created: 0, owned_by: id.includes("/") ? id.split("/")[0] : "switchyard" }))
-    })
-  }))
 
 const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
 
@@ -46,7 +38,9 @@ const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
   HttpRouter.add("POST", "/v1/messages", Messages.handler),
-  HttpRouter.add("GET", "/v1/models", models),
+  HttpRouter.add("GET", "/v1/models", ModelsRoute.list),
+  HttpRouter.add("GET", "/v1/models/:id", ModelsRoute.retrieve),
+  HttpRouter.add("GET", "/v1/models/:provider/:model", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
