@@ -5,7 +5,7 @@
  * retries and failover under one deadline, hedging), reporting every attempt. A stream fails over
  * invisibly until its first content event; after that it is committed to its route.
  */
-import { Context, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
@@ -185,15 +185,35 @@ export const make = (config: GatewayConfig) =>
         }
       })
 
-    /** A routing failure as the gateway's: the last provider error decides what the client sees. */
-    const failed = (error: RoutingError.RoutingError): GatewayError =>
+    /**
+     * A routing failure as the gateway's: the last provider error decides what the client sees. When
+     * no call was made because every breaker was open, the client hears why they opened (a rate
+     * limit stays a 429) and when the first reopens (`Retry-After`).
+     */
+    const failed = (error: RoutingError.RoutingError, now: number): GatewayError =>
       error._tag === "AttemptFailed"
         ? new RoutesExhausted({ attempts: error.attempts, last: error.error })
-        : new RoutesExhausted({
-          attempts: error.attempts,
-          last: error.lastError ??
-            new Errors.Overloaded({ provider: "switchyard", message: "No route is available: every circuit breaker is open." })
-        })
+        : new RoutesExhausted({ attempts: error.attempts, last: error.lastError ?? allOpen(error.attempts, now) })
+
+    const allOpen = (attempts: ReadonlyArray<Attempt>, now: number): ProviderError.ProviderError => {
+      const soonest = attempts
+        .flatMap((a) => (a.circuit === undefined ? [] : [{ route: a.route, ...a.circuit }]))
+        .sort((a, b) => a.reopensAt - b.reopensAt)[0]
+      if (soonest === undefined) {
+        return new Errors.Overloaded({ provider: "switchyard", message: "No route is available: every circuit breaker is open." })
+      }
+      const category = soonest.openedBy !== undefined && Errors.categories.includes(soonest.openedBy as ProviderError.Category)
+        ? soonest.openedBy as ProviderError.Category
+        : "overloaded"
+      const wait = Math.max(1000, soonest.reopensAt - now)
+      return Errors.make(category, {
+        provider: soonest.route.provider,
+        message: `No route is available: every circuit breaker is open; ${label(soonest.route)} opened after ${
+          category.replace("_", " ")
+        } failures and is tried again in ${Math.ceil(wait / 1000)} s.`,
+        retryAfter: Duration.millis(wait)
+      })
+    }
 
     interface Prepared {
       readonly request: ChatRequest.ChatRequest
@@ -238,7 +258,7 @@ export const make = (config: GatewayConfig) =>
         const routed = yield* router.run(p.routes, (route, role) =>
           providerOf(route).complete({ ...request, model: route.model }).pipe(Effect.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
             Effect.tapError((error) => logAttempts(error.attempts)),
-            Effect.mapError(failed),
+            Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
             Effect.ensuring(p.settle)
           )
         yield* logAttempts(routed.attempts)
@@ -256,7 +276,7 @@ export const make = (config: GatewayConfig) =>
           providerOf(route).stream({ ...request, model: route.model }).pipe(Stream.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
             Scope.provide(scope),
             Effect.tapError((error) => logAttempts(error.attempts)),
-            Effect.mapError(failed),
+            Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
             Effect.onError(() => Effect.andThen(Scope.close(scope, Exit.void), p.settle))
           )
         yield* logAttempts(routed.attempts)

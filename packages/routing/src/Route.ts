@@ -22,8 +22,11 @@ export const key = (route: Route): string => `${route.provider}/${route.model}`
  */
 export type Role = "primary" | "retry" | "hedge" | "fallback"
 
-/** How an attempt ended: `ok`, the failure's category, or `cancelled` (lost a hedge race). */
-export type Outcome = "ok" | ProviderError.Category | "cancelled"
+/**
+ * How an attempt ended: `ok`, the failure's category, `cancelled` (lost a hedge race), or
+ * `circuit_open`: the route's breaker refused it, and no call was made.
+ */
+export type Outcome = "ok" | ProviderError.Category | "cancelled" | "circuit_open"
 
 /** One attempt of a routed request. */
 export interface Attempt {
@@ -36,6 +39,8 @@ export interface Attempt {
   readonly startedAt: number
   /** Until the answer (whole answers) or the first content event (streams), or the failure. */
   readonly durationMs: number
+  /** For `circuit_open`: when the breaker admits a probe again (Clock ms), and what opened it. */
+  readonly circuit?: { readonly reopensAt: number; readonly openedBy: string | undefined } | undefined
   /** Set when this attempt outlived the hedge delay but the hedge budget refused the hedge. */
   readonly hedge?: HedgeNote | undefined
 }

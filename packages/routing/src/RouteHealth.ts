@@ -18,9 +18,15 @@ export interface RouteHealthShape {
   readonly admit: (key: string) => Effect.Effect<Breaker.Admission>
   /**
    * Reports how an admitted call went: `failure` for retryable failures, `success`, or `ignored`
-   * (cancelled or not the route's fault). Outcomes of an older circuit generation change nothing.
+   * (cancelled or not the route's fault), with the failure's category as `reason` (a circuit it
+   * opens says why when it rejects). Outcomes of an older circuit generation change nothing.
    */
-  readonly record: (key: string, admission: Breaker.Admission, verdict: Breaker.Verdict) => Effect.Effect<void>
+  readonly record: (
+    key: string,
+    admission: Breaker.Admission,
+    verdict: Breaker.Verdict,
+    reason?: string
+  ) => Effect.Effect<void>
   readonly status: (key: string) => Effect.Effect<Status>
 }
 
@@ -62,12 +68,12 @@ export const make = (options: Options = {}): Effect.Effect<RouteHealthShape, nev
     return {
       admit: (key) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => store.modify(key, (state) => Breaker.admit(state, now, cfg))),
-      record: (key, admission, verdict) =>
+      record: (key, admission, verdict, reason) =>
         admission._tag === "Rejected" ? Effect.void : Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis
           const random = yield* Random.next
           yield* store.modify(key, (state) =>
-            [undefined, Breaker.record(state, admission.generation, verdict, now, random, cfg)] as const)
+            [undefined, Breaker.record(state, admission.generation, verdict, now, random, cfg, reason)] as const)
         }),
       status: (key) =>
         Effect.zipWith(store.get(key), Clock.currentTimeMillis, (state, now): Status =>

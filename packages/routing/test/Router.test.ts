@@ -124,7 +124,11 @@ describe("Router.run", () => {
       yield* Effect.flip(router.run([routeA], complete(providers), { policy }))
       const error = yield* Effect.flip(router.run([routeA], complete(providers), { policy }))
       assert.strictEqual(error._tag, "RoutesExhausted")
-      assert.strictEqual((error as RoutingError.RoutesExhausted).attempts.length, 0)
+      // The skipped route is listed, with when its breaker reopens and what opened it; no call was made.
+      const [skipped] = (error as RoutingError.RoutesExhausted).attempts
+      assert.strictEqual(skipped?.outcome, "circuit_open")
+      assert.strictEqual(skipped?.circuit?.openedBy, "server_error")
+      assert.isAbove(skipped?.circuit?.reopensAt ?? 0, 0)
       assert.strictEqual((yield* providers.a!.calls).length, 1)
     }).pipe(Effect.provide(Router.layerMemory({ health: { consecutiveFailures: 1 } }))))
 })

@@ -23,7 +23,13 @@ export type BreakerState =
     /** Recent outcomes, oldest first, `true` for a failure (at most `failureRate.window`). */
     readonly recent: ReadonlyArray<boolean>
   }
-  | { readonly _tag: "Open"; readonly generation: number; readonly reopensAt: number }
+  | {
+    readonly _tag: "Open"
+    readonly generation: number
+    readonly reopensAt: number
+    /** What the failure that opened it was (an error category), when the caller said. */
+    readonly reason?: string | undefined
+  }
   | { readonly _tag: "HalfOpen"; readonly generation: number; readonly probeSince: number | undefined }
 
 export const initial: BreakerState = { _tag: "Closed", generation: 0, consecutive: 0, recent: [] }
@@ -32,7 +38,7 @@ export const initial: BreakerState = { _tag: "Closed", generation: 0, consecutiv
 export type Admission =
   | { readonly _tag: "Allowed"; readonly generation: number }
   | { readonly _tag: "Probe"; readonly generation: number }
-  | { readonly _tag: "Rejected"; readonly reopensAt: number }
+  | { readonly _tag: "Rejected"; readonly reopensAt: number; readonly reason?: string | undefined }
 
 export type Verdict = "success" | "failure" | "ignored"
 
@@ -42,7 +48,7 @@ export const admit = (state: BreakerState, now: number, config: BreakerConfig): 
       return [{ _tag: "Allowed", generation: state.generation }, state]
     case "Open":
       return now < state.reopensAt
-        ? [{ _tag: "Rejected", reopensAt: state.reopensAt }, state]
+        ? [{ _tag: "Rejected", reopensAt: state.reopensAt, reason: state.reason }, state]
         : [{ _tag: "Probe", generation: state.generation }, {
           _tag: "HalfOpen",
           generation: state.generation,
@@ -55,10 +61,11 @@ export const admit = (state: BreakerState, now: number, config: BreakerConfig): 
   }
 }
 
-const open = (generation: number, now: number, random: number, config: BreakerConfig): BreakerState => ({
+const open = (generation: number, now: number, random: number, config: BreakerConfig, reason: string | undefined): BreakerState => ({
   _tag: "Open",
   generation: generation + 1,
-  reopensAt: now + Math.round(config.cooldownMs * (1 + config.jitter * (2 * random - 1)))
+  reopensAt: now + Math.round(config.cooldownMs * (1 + config.jitter * (2 * random - 1))),
+  reason
 })
 
 const trips = (consecutive: number, recent: ReadonlyArray<boolean>, config: BreakerConfig): boolean => {
@@ -68,14 +75,15 @@ const trips = (consecutive: number, recent: ReadonlyArray<boolean>, config: Brea
   return recent.filter(Boolean).length / recent.length >= rate.threshold
 }
 
-/** `random` in [0, 1) places the reopening inside the jitter band. */
+/** `random` in [0, 1) places the reopening inside the jitter band; `reason` names a failure. */
 export const record = (
   state: BreakerState,
   generation: number,
   verdict: Verdict,
   now: number,
   random: number,
-  config: BreakerConfig
+  config: BreakerConfig,
+  reason?: string
 ): BreakerState => {
   if (generation !== state.generation) return state
   switch (state._tag) {
@@ -83,7 +91,7 @@ export const record = (
       return state
     case "HalfOpen":
       if (verdict === "success") return { ...initial, generation: state.generation }
-      if (verdict === "failure") return open(state.generation, now, random, config)
+      if (verdict === "failure") return open(state.generation, now, random, config, reason)
       return { ...state, probeSince: undefined }
     case "Closed": {
       if (verdict === "ignored") return state
@@ -93,7 +101,7 @@ export const record = (
         ? state.recent
         : [...state.recent, failed].slice(-config.failureRate.window)
       return trips(consecutive, recent, config)
-        ? open(state.generation, now, random, config)
+        ? open(state.generation, now, random, config, reason)
         : { ...state, consecutive, recent }
     }
   }

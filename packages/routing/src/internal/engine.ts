@@ -87,7 +87,7 @@ export const execute = <C>(
                 state.lastError = e
                 settle({ route, role, outcome: e.category, status: e.status, startedAt, durationMs })
                 const judged = e.retryable && (plan.timeoutsJudgeRoutes || e.category !== "timeout")
-                yield* health.record(key(route), admission, judged ? "failure" : "ignored")
+                yield* health.record(key(route), admission, judged ? "failure" : "ignored", e.category)
               } else {
                 settle({ route, role, outcome: "cancelled", startedAt, durationMs })
                 yield* health.record(key(route), admission, "ignored")
@@ -97,12 +97,20 @@ export const execute = <C>(
         )
       })
 
-    /** The next admitted route from the queue (rejected ones are dropped). */
+    /** The next admitted route from the queue; a rejected one is logged as `circuit_open` and skipped. */
     const nextAdmitted = Effect.gen(function*() {
       while (queue.length > 0) {
         const next = queue.shift()!
         const admission = yield* health.admit(key(next.route))
         if (admission._tag !== "Rejected") return Option.some({ ...next, admission })
+        attempts.push({
+          route: next.route,
+          role: next.role,
+          outcome: "circuit_open",
+          startedAt: yield* Clock.currentTimeMillis,
+          durationMs: 0,
+          circuit: { reopensAt: admission.reopensAt, openedBy: admission.reason }
+        })
       }
       return Option.none()
     })
