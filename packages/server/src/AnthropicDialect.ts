@@ -73,13 +73,15 @@ export interface StreamState {
   readonly usage: Usage.Usage | undefined
 }
 
-export const initialStreamState = (fallback: { id: string; model: string }): StreamState => ({
-  ...fallback,
+/** The state before the first event; `usage` is what `message_start` says until a route reports its own. */
+export const initialStreamState = (fallback: { id: string; model: string; usage?: Usage.Usage | undefined }): StreamState => ({
+  id: fallback.id,
+  model: fallback.model,
   started: false,
   next: 0,
   open: undefined,
   stop: undefined,
-  usage: undefined
+  usage: fallback.usage
 })
 
 /** An SSE frame as Anthropic writes it: `event:` line then `data:` line. */
@@ -197,6 +199,8 @@ const errorType = (status: number): string => {
       return "invalid_request_error"
     case 413:
       return "request_too_large"
+    case 422:
+      return "invalid_request_error"
     case 429:
       return "rate_limit_error"
     case 503:

@@ -54,6 +54,11 @@ const RedactedThinkingBlock = Schema.Struct({ type: Schema.Literal("redacted_thi
 const Block = Schema.Union([TextBlock, ImageBlock, DocumentBlock, ToolUseBlock, ToolResultBlock, ThinkingBlock, RedactedThinkingBlock])
 type Block = typeof Block.Type
 
+const OutputFormat = Schema.Struct({
+  type: Schema.Literal("json_schema"),
+  schema: Schema.Record(Schema.String, Schema.Unknown)
+})
+
 export const MessagesRequest = Schema.Struct({
   model: ChatRequest.ModelName,
   max_tokens: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
@@ -84,7 +89,14 @@ export const MessagesRequest = Schema.Struct({
     Schema.Struct({ type: Schema.Literal("enabled"), budget_tokens: Schema.Int }),
     Schema.Struct({ type: Schema.Literal("disabled") })
   ])),
-  metadata: Schema.optionalKey(Schema.Struct({ user_id: Schema.optionalKey(Schema.NullOr(Schema.String)) }))
+  metadata: Schema.optionalKey(Schema.Struct({ user_id: Schema.optionalKey(Schema.NullOr(Schema.String)) })),
+  /** Structured outputs (`format`, what `messages.parse` sends) and the effort of reasoning. */
+  output_config: Schema.optionalKey(Schema.Struct({
+    format: Schema.optionalKey(OutputFormat),
+    effort: Schema.optionalKey(Schema.Literals(["low", "medium", "high"]))
+  })),
+  /** The structured-outputs beta's spelling of `output_config.format`. */
+  output_format: Schema.optionalKey(OutputFormat)
 })
 export type MessagesRequest = typeof MessagesRequest.Type
 
@@ -166,6 +178,8 @@ export const toChatRequest = (request: MessagesRequest): ChatRequest.ChatRequest
   if (schemaless >= 0) throw ErrorBody.badRequest("A client tool needs an input_schema.", `tools[${schemaless}].input_schema`)
   if (request.top_k !== undefined) throw ErrorBody.badRequest("top_k has no equivalent on OpenAI-dialect routes.", "top_k", "unsupported_feature")
   const choice = request.tool_choice
+  const format = request.output_config?.format ?? request.output_format
+  const effortLevel = request.output_config?.effort ?? (request.thinking?.type === "enabled" ? effort(request.thinking.budget_tokens) : undefined)
   return {
     model: request.model,
     messages: [...system, ...messages],
@@ -185,7 +199,8 @@ export const toChatRequest = (request: MessagesRequest): ChatRequest.ChatRequest
         : { type: "function", function: { name: choice.name ?? "" } },
       ...(choice.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {})
     }),
-    ...(request.thinking?.type === "enabled" ? { reasoning_effort: effort(request.thinking.budget_tokens) } : {}),
+    ...(effortLevel === undefined ? {} : { reasoning_effort: effortLevel }),
+    ...(format === undefined ? {} : { response_format: { type: "json_schema", json_schema: { name: "output", schema: format.schema, strict: true } } }),
     ...(request.metadata?.user_id == null ? {} : { user: request.metadata.user_id })
   }
 }

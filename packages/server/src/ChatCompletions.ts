@@ -76,13 +76,7 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
       const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
       return yield* gateway.conform(request, contract, caller).pipe(
         Effect.map((answer) =>
-          HttpServerResponse.jsonUnsafe(OpenAiDialect.completion(answer.response), {
-            headers: {
-              ...RouteHeaders.make(requestId, answer.route, answer.attempts),
-              "x-switchyard-contract": answer.conformance.map((a) => `${a.route}=${a.outcome}`).join(", "),
-              ...(answer.repairs.length === 0 ? {} : { "x-switchyard-repairs": answer.repairs.map((r) => r.split(":")[0]).join(", ") })
-            }
-          })
+          HttpServerResponse.jsonUnsafe(OpenAiDialect.completion(answer.response), { headers: RouteHeaders.conformed(requestId, answer) })
         ),
         Effect.catchTag("ContractFailed", (failure) => Effect.succeed(refuse(ErrorBody.fromContractFailed(failure)))),
         Effect.catch(RouteHeaders.failure(requestId))

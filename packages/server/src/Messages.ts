@@ -2,13 +2,16 @@
  * `POST /v1/messages`: the Anthropic-compatible endpoint. Applications written against Anthropic's
  * SDK route to any configured provider: the request is translated to the canonical one, served by
  * the same `Gateway`, and the answer rendered back as Anthropic sends it (JSON or its SSE events).
- * The routing headers (`x-switchyard-deadline-ms`, ...) apply as on Chat Completions. A stream that
+ * The routing headers (`x-switchyard-deadline-ms`, ...) apply as on Chat Completions, and so does a
+ * structured output (`output_config.format`): a whole answer is held to its schema. A stream that
  * breaks ends with an `error` event only: `message_delta` and `message_stop` mean a finished answer.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { Redact } from "@switchyard/core"
+import { Redact, type Usage } from "@switchyard/core"
+import { Estimate } from "@switchyard/cost"
 import { Gateway } from "@switchyard/gateway"
+import { OutputContract } from "@switchyard/prompts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -23,7 +26,7 @@ const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
 
 const streamBody = (
   answer: Gateway.StreamingAnswer,
-  fallback: { id: string; model: string },
+  fallback: { id: string; model: string; usage: Usage.Usage | undefined },
   requestId: string,
   redactor: Redact.Redactor
 ): Stream.Stream<Uint8Array> =>
@@ -43,7 +46,9 @@ const streamBody = (
 export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, ({ client, refuse, requestId }) =>
   Effect.gen(function*() {
     const gateway = yield* Gateway.Gateway
-    const decoded = yield* Effect.result(RequestBody.decode(AnthropicRequest.MessagesRequest))
+    const decoded = yield* Effect.result(
+      RequestBody.decode(AnthropicRequest.MessagesRequest, { knownFields: Object.keys(AnthropicRequest.MessagesRequest.fields) })
+    )
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
@@ -58,13 +63,29 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
 
     if (request.stream === true) {
       const redactor = yield* Redact.CurrentRedactor
+      // `message_start` carries the input tokens; a route that reports none before its content gets
+      // the gateway's estimate there (counted while the route is being reached).
+      const estimate = yield* Estimate.Estimate
+      const inputEstimate = yield* Effect.forkChild(Effect.map(estimate.input(request), (e) => e.usage))
       return yield* gateway.stream(request, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.stream(streamBody(answer, { id: requestId.slice(4), model: answer.route.model }, requestId, redactor), {
+        Effect.flatMap((answer) => Effect.map(Fiber.join(inputEstimate), (usage) => ({ answer, usage }))),
+        Effect.map(({ answer, usage }) =>
+          HttpServerResponse.stream(streamBody(answer, { id: requestId.slice(4), model: answer.route.model, usage }, requestId, redactor), {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", ...RouteHeaders.make(requestId, answer.route, answer.attempts) }
           })
         ),
+        Effect.catch(failure)
+      )
+    }
+    const format = request.response_format
+    if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
+      const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
+      return yield* gateway.conform(request, contract, caller).pipe(
+        Effect.map((answer) =>
+          HttpServerResponse.jsonUnsafe(AnthropicDialect.message(answer.response), { headers: RouteHeaders.conformed(requestId, answer) })
+        ),
+        Effect.catchTag("ContractFailed", (contractFailure) => Effect.succeed(refuse(ErrorBody.fromContractFailed(contractFailure)))),
         Effect.catch(failure)
       )
     }

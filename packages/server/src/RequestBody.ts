@@ -94,7 +94,11 @@ const readText = Effect.gen(function*() {
   )
 })
 
-export const decode = <S extends Schema.Top>(schema: S) =>
+/**
+ * The body decoded against `schema`; with `knownFields`, a top-level field outside them is refused
+ * with a 400 naming it (a field the gateway cannot honour is never silently dropped).
+ */
+export const decode = <S extends Schema.Top>(schema: S, options: { readonly knownFields?: ReadonlyArray<string> } = {}) =>
   Effect.gen(function*() {
     const text = yield* readText
     const { maxJsonDepth } = yield* RequestLimits
@@ -107,6 +111,16 @@ export const decode = <S extends Schema.Top>(schema: S) =>
       try: () => JSON.parse(text) as unknown,
       catch: () => ErrorBody.badRequest("The request body is not valid JSON.", null, "invalid_json")
     })
+    const unknown = options.knownFields === undefined || typeof json !== "object" || json === null || Array.isArray(json)
+      ? undefined
+      : Object.keys(json).find((field) => !options.knownFields!.includes(field))
+    if (unknown !== undefined) {
+      return yield* Effect.fail(ErrorBody.badRequest(
+        `Unknown field \`${unknown}\`: this gateway does not support it, and refuses a request rather than drop part of it.`,
+        unknown,
+        "unknown_field"
+      ))
+    }
     return yield* Schema.decodeUnknownEffect(schema)(json, { errors: "all" }).pipe(
       Effect.mapError((error) => {
         const first = SchemaErrors.problems(error)[0]

@@ -3,7 +3,7 @@
  * every attempt, as headers; and the error answer for a gateway failure in a client's dialect.
  */
 import { Effect } from "effect"
-import { type GatewayError, Route } from "@switchyard/gateway"
+import { type Gateway, type GatewayError, Route } from "@switchyard/gateway"
 import * as ErrorBody from "./ErrorBody.ts"
 
 export const newRequestId = (): string => `req_${crypto.randomUUID().replaceAll("-", "")}`
@@ -28,6 +28,16 @@ const hedgeNotes: Record<NonNullable<Route.Attempt["hedge"]>, string> = { skippe
 /** `provider/model:role=outcome`, then `(note)` when the attempt carries a hedge note. */
 const attemptLabel = (a: Route.Attempt): string =>
   `${Route.label(a.route)}:${a.role}=${a.outcome}${a.hedge === undefined ? "" : `(${hedgeNotes[a.hedge]})`}`
+
+/**
+ * The headers of an answer held to an output contract: the routing ones, `x-switchyard-contract`
+ * (`route=outcome` per route tried) and `x-switchyard-repairs` (the repairs applied, if any).
+ */
+export const conformed = (requestId: string, answer: Gateway.ConformedAnswer): Record<string, string> => ({
+  ...make(requestId, answer.route, answer.attempts),
+  "x-switchyard-contract": answer.conformance.map((a) => `${a.route}=${a.outcome}`).join(", "),
+  ...(answer.repairs.length === 0 ? {} : { "x-switchyard-repairs": answer.repairs.map((r) => r.split(":")[0]).join(", ") })
+})
 
 /** The error response for a gateway failure, with the attempts in the headers too. */
 export const failure = (requestId: string, render: ErrorBody.Render = ErrorBody.renderOpenAi) =>
