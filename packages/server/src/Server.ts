@@ -13,6 +13,7 @@ import { Accounting, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } f
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
+import * as CountTokens from "./CountTokens.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
@@ -23,6 +24,12 @@ import * as UsageRoute from "./UsageRoute.ts"
 const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
 
 const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
+
+/** An unknown path under Anthropic's `/v1/messages`, answered in Anthropic's shape. */
+const anthropicUnknownRoute = Endpoint.make(
+  { render: AnthropicDialect.renderError },
+  ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route.")))
+)
 
 const otherMethods = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"] as const
 
@@ -38,6 +45,7 @@ const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
   HttpRouter.add("POST", "/v1/messages", Messages.handler),
+  HttpRouter.add("POST", "/v1/messages/count_tokens", CountTokens.handler),
   HttpRouter.add("GET", "/v1/models", ModelsRoute.list),
   HttpRouter.add("GET", "/v1/models/:id", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/models/:provider/:model", ModelsRoute.retrieve),
@@ -45,6 +53,10 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicDialect.renderError))),
+  ...otherMethods.map((method) =>
+    HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicDialect.renderError))
+  ),
+  ...["POST", ...otherMethods].map((method) => HttpRouter.add(method as "POST", "/v1/messages/:unknown", anthropicUnknownRoute)),
   HttpRouter.add("*", "*", unknownRoute)
 )
 
