@@ -39,6 +39,15 @@ const toWireUsage = (usage: Usage.Usage): WireUsage => ({
   ...(usage.reasoningTokens === undefined ? {} : { output_reasoning_tokens: usage.reasoningTokens })
 })
 
+/** Model lookups kept, at most: names come from clients, so the memo is bounded. */
+const MEMO_SIZE = 1024
+
+/**
+ * The dataset's provider narrowed to the one model a name matched (`null`: no match), so later
+ * prices of that name skip matching it against every model of the provider.
+ */
+const matched = new Map<string, Provider | null>()
+
 /**
  * Prices usage with the bundled dataset's provider of that id (or a name it matches), or with a
  * provider given whole. `undefined` when the provider or model is not known. Throws when the usage
@@ -50,10 +59,19 @@ export const price = (options: {
   readonly usage: Usage.Usage
   readonly at: Date
 }): Priced | undefined => {
-  const result = calcPrice(toWireUsage(options.usage), options.model, {
-    ...(typeof options.provider === "string" ? { providerId: options.provider } : { provider: options.provider }),
-    timestamp: options.at
-  })
+  const usage = toWireUsage(options.usage)
+  if (typeof options.provider !== "string") return fromResult(calcPrice(usage, options.model, { provider: options.provider, timestamp: options.at }))
+  const key = `${options.provider}\u0000${options.model}`
+  const narrowed = matched.get(key)
+  if (narrowed === null) return undefined
+  if (narrowed !== undefined) return fromResult(calcPrice(usage, options.model, { provider: narrowed, timestamp: options.at }))
+  const result = calcPrice(usage, options.model, { providerId: options.provider, timestamp: options.at })
+  if (matched.size >= MEMO_SIZE) matched.clear()
+  matched.set(key, result === null ? null : { ...result.provider, models: [result.model] })
+  return fromResult(result)
+}
+
+const fromResult = (result: ReturnType<typeof calcPrice> | null): Priced | undefined => {
   if (result === null) return undefined
   return {
     input: result.input_price,

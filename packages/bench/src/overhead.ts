@@ -1,0 +1,506 @@
+/**
+ * `npm run bench:overhead [-- --duration S --runs R --warmup S --out FILE --quick --baseline DIR]`
+ *
+ * Measures the gateway's overhead against two floors. Every target is its own child process:
+ *  - mock upstream  (`mock.ts`, plain node:http, OpenAI-compatible; also benchmarked directly)
+ *  - bare Node proxy (`bareNode.ts`, node:http + undici.request, response piped)
+ *  - bare Effect proxy (`bareEffect.ts`, HttpRouter + NodeHttpServer + NodeHttpClient.layerUndici)
+ *  - the gateway (`node packages/cli/src/bin.ts serve`, default embedded config, OpenAI from env)
+ * The load generator (autocannon, driven programmatically) runs in this process. CPU time and RSS are
+ * read from /proc/<pid> of each target, so they are the target's alone.
+ */
+import { type ChildProcess, fork, spawn } from "node:child_process"
+import type { EventEmitter } from "node:events"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { cpus, tmpdir, totalmem } from "node:os"
+import { join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import autocannon from "autocannon"
+import { Agent, request } from "undici"
+import * as Proc from "./proc.ts"
+import * as Wire from "./wire.ts"
+
+// ---------------------------------------------------------------------------------------------- options
+
+const argv = process.argv.slice(2)
+const flag = (name: string) => argv.includes(`--${name}`)
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+}
+const quick = flag("quick")
+const opts = {
+  quick,
+  duration: Number(option("duration") ?? (quick ? 3 : 8)),
+  runs: Number(option("runs") ?? (quick ? 1 : 3)),
+  warmup: Number(option("warmup") ?? 1),
+  slowStreams: Number(option("slow-streams") ?? (quick ? 200 : 1000)),
+  trend: !quick && !flag("no-trend"),
+  out: option("out"),
+  /** Another checkout's gateway to run beside this one (`--baseline DIR`, labelled `--baseline-label`). */
+  baseline: option("baseline"),
+  baselineLabel: option("baseline-label") ?? "baseline"
+}
+if (![opts.duration, opts.runs, opts.warmup, opts.slowStreams].every((n) => Number.isFinite(n) && n > 0)) {
+  console.error("usage: overhead.ts [--duration S] [--runs R] [--warmup S] [--slow-streams N] [--no-trend] [--quick] [--out FILE] [--baseline DIR [--baseline-label L]]")
+  process.exit(2)
+}
+
+const here = fileURLToPath(new URL(".", import.meta.url))
+const repoRoot = resolve(here, "../../..")
+const gatewayBin = join(repoRoot, "packages/cli/src/bin.ts")
+const baselineDir = opts.baseline === undefined ? undefined : resolve(opts.baseline)
+const baselineLabel = opts.baselineLabel
+
+// ---------------------------------------------------------------------------------------------- children
+
+const children = new Set<ChildProcess>()
+/** The gateways' working folders (each has its own SQLite ledger), removed at exit. */
+const workDirs: Array<string> = []
+
+const killAll = () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      try {
+        process.kill(child.pid, "SIGKILL")
+      } catch {
+        // already gone
+      }
+    }
+  }
+  children.clear()
+  for (const dir of workDirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+}
+process.on("exit", killAll)
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => {
+    killAll()
+    process.exit(130)
+  })
+}
+
+interface Target {
+  readonly name: string
+  readonly url: string
+  readonly pid: number
+  /** Floors forward bytes verbatim, so their answers must equal the mock's byte for byte. */
+  readonly verbatim: boolean
+  readonly stderr: () => string
+}
+
+const tail = (child: ChildProcess) => {
+  let text = ""
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString("utf8")).slice(-4000)
+  }
+  child.stderr?.on("data", keep)
+  child.stdout?.on("data", keep)
+  return () => text
+}
+
+const track = (child: ChildProcess) => {
+  children.add(child)
+  child.on("exit", () => children.delete(child))
+  return child
+}
+
+/** Forks one of the benchmark's own servers and waits for its `{ type: "ready", port }`. */
+const forkServer = (name: string, file: string, env: Record<string, string>): Promise<Target & { child: ChildProcess }> =>
+  new Promise((ok, fail) => {
+    const child = track(fork(join(here, file), [], {
+      env: { ...process.env, ...env },
+      execArgv: [],
+      stdio: ["ignore", "pipe", "pipe", "ipc"]
+    }))
+    const stderr = tail(child)
+    const timer = setTimeout(() => fail(new Error(`${name} did not start in 20 s: ${stderr()}`)), 20_000)
+    child.once("exit", (code) => fail(new Error(`${name} exited (${code}) before it was ready: ${stderr()}`)))
+    child.on("message", (message: { type?: string; port?: number }) => {
+      if (message.type === "ready") {
+        clearTimeout(timer)
+        ok({ name, url: `http://127.0.0.1:${message.port}`, pid: child.pid!, verbatim: true, stderr, child })
+      }
+    })
+  })
+
+const freePort = (): Promise<number> =>
+  new Promise((ok, fail) => {
+    const server = createServer()
+    server.unref()
+    server.on("error", fail)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => ok(port))
+    })
+  })
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
+
+/**
+ * The gateway as a new user runs it: no config file, OpenAI from the environment, a fresh folder.
+ * `bin` and `name` let a second checkout (`--baseline DIR`) run beside the working tree's.
+ */
+const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway"): Promise<Target> => {
+  const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-"))
+  workDirs.push(dir)
+  const port = await freePort()
+  const child = track(spawn(process.execPath, [bin, "serve", "--port", String(port)], {
+    cwd: dir,
+    env: {
+      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+      HOME: dir,
+      OPENAI_API_KEY: "sk-bench-0123456789",
+      OPENAI_BASE_URL: `${mockUrl}/v1`
+    },
+    stdio: ["ignore", "pipe", "pipe"]
+  }))
+  const stderr = tail(child)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${stderr()}`)
+    try {
+      const res = await request(`${url}/healthz`)
+      await res.body.text()
+      if (res.statusCode === 200) return { name, url, pid: child.pid!, verbatim: false, stderr }
+    } catch {
+      // not listening yet
+    }
+    await sleep(100)
+  }
+  throw new Error(`gateway did not answer /healthz in 30 s: ${stderr()}`)
+}
+
+const setMockDelay = (mock: ChildProcess, ms: number): Promise<void> =>
+  new Promise((ok) => {
+    const onMessage = (message: { type?: string }) => {
+      if (message.type === "delay-set") {
+        mock.off("message", onMessage)
+        ok()
+      }
+    }
+    mock.on("message", onMessage)
+    mock.send({ type: "delay", ms })
+  })
+
+// ---------------------------------------------------------------------------------------------- checks
+
+const failures: Array<string> = []
+const fail = (message: string) => {
+  failures.push(message)
+  console.error(`FAIL: ${message}`)
+}
+
+const expected = { json: Wire.completionJson(), stream: Wire.streamBytes(true) }
+
+/** One answer through `target` is right: byte-identical to the mock's for the floors, intact for the gateway. */
+const checkAnswer = (target: Target, stream: boolean, status: number, body: string): string | undefined => {
+  if (status !== 200) return `status ${status}: ${body.slice(0, 200)}`
+  if (target.verbatim) {
+    const want = stream ? expected.stream : expected.json
+    return body === want ? undefined : `bytes differ from the mock's (${body.length} vs ${want.length} bytes)`
+  }
+  const check = stream ? Wire.checkStream(body) : Wire.checkJson(body)
+  return check.ok ? undefined : check.detail
+}
+
+const verify = async (target: Target) => {
+  for (const stream of [false, true]) {
+    try {
+      const res = await request(`${target.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Wire.requestBody(stream)
+      })
+      const problem = checkAnswer(target, stream, res.statusCode, await res.body.text())
+      if (problem !== undefined) fail(`${target.name} ${stream ? "stream" : "plain"} answer: ${problem}`)
+    } catch (error) {
+      fail(`${target.name} ${stream ? "stream" : "plain"} request failed: ${String(error)}`)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- load
+
+interface Sample {
+  readonly rps: number
+  readonly p50: number
+  readonly p99: number
+  readonly cpuPerReq: number
+  readonly rss: number
+  readonly requests: number
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
+
+interface Load {
+  readonly connections: number
+  readonly stream: boolean
+  readonly duration?: number
+  readonly amount?: number
+}
+
+/** Runs autocannon; latencies are taken from its per-response event (autocannon's own histogram keeps whole ms). */
+const cannon = (target: Target, load: Load) =>
+  new Promise<{ result: autocannon.Result; latencies: Float64Array }>((ok, no) => {
+    const latencies: Array<number> = []
+    const instance = autocannon({
+      url: `${target.url}/v1/chat/completions`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: Wire.requestBody(load.stream),
+      connections: load.connections,
+      pipelining: 1,
+      timeout: 30,
+      ...(load.amount !== undefined ? { amount: load.amount } : { duration: load.duration ?? 1 })
+    }, (error, result) => (error ? no(error) : ok({ result, latencies: Float64Array.from(latencies).sort() })))
+    ;(instance as unknown as EventEmitter).on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+      if (status === 200) latencies.push(ms)
+    })
+  })
+
+const problems = (target: Target, label: string, result: autocannon.Result) => {
+  if (result.errors + result.timeouts + result.non2xx > 0) {
+    fail(`${target.name} ${label}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx of ${result.requests.total}`)
+  }
+}
+
+const measure = async (target: Target, scenario: Scenario): Promise<Sample> => {
+  await cannon(target, { connections: scenario.connections, stream: scenario.stream, duration: opts.warmup })
+  const cpuBefore = Proc.cpuMicros(target.pid)
+  const started = performance.now()
+  const { result, latencies } = await cannon(target, { connections: scenario.connections, stream: scenario.stream, duration: opts.duration })
+  const seconds = (performance.now() - started) / 1000
+  const cpu = Proc.cpuMicros(target.pid) - cpuBefore
+  problems(target, scenario.label, result)
+  const requests = latencies.length
+  return {
+    rps: requests / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerReq: requests > 0 ? cpu / requests : Number.NaN,
+    rss: Proc.rssMb(target.pid),
+    requests
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- slow streams
+
+interface SlowResult {
+  readonly peakMb: number
+  readonly baselineMb: number
+  readonly completed: number
+  readonly seconds: number
+  readonly firstProblem: string | undefined
+}
+
+const slowStreams = async (target: Target, count: number): Promise<SlowResult> => {
+  const dispatcher = new Agent({ connections: null, pipelining: 1, headersTimeout: 60_000, bodyTimeout: 60_000, keepAliveTimeout: 1_000 })
+  const baselineMb = Proc.rssMb(target.pid)
+  const hwmReset = Proc.resetPeak(target.pid)
+  let sampled = baselineMb
+  const sampler = setInterval(() => {
+    sampled = Math.max(sampled, Proc.rssMb(target.pid))
+  }, 50)
+  const started = performance.now()
+  let firstProblem: string | undefined
+  const outcomes = await Promise.all(Array.from({ length: count }, async () => {
+    try {
+      const res = await request(`${target.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Wire.requestBody(true),
+        dispatcher
+      })
+      const problem = checkAnswer(target, true, res.statusCode, await res.body.text())
+      if (problem !== undefined) firstProblem ??= problem
+      return problem === undefined
+    } catch (error) {
+      firstProblem ??= String(error)
+      return false
+    }
+  }))
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  sampled = Math.max(sampled, Proc.rssMb(target.pid))
+  await dispatcher.close()
+  return {
+    peakMb: hwmReset ? Math.max(sampled, Proc.peakRssMb(target.pid)) : sampled,
+    baselineMb,
+    completed: outcomes.filter(Boolean).length,
+    seconds,
+    firstProblem
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- report
+
+interface Scenario {
+  readonly label: string
+  readonly stream: boolean
+  readonly connections: number
+}
+
+const scenarios: ReadonlyArray<Scenario> = [false, true].flatMap((stream) =>
+  [1, 16, 64].map((connections) => ({ label: `${stream ? "stream" : "plain"} c=${connections}`, stream, connections }))
+)
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+const fmt = (n: number, digits: number) =>
+  Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a"
+
+const cell = (xs: ReadonlyArray<number>, digits: number) =>
+  xs.length <= 1 ? fmt(xs[0] ?? Number.NaN, digits) : `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>, align: ReadonlyArray<"l" | "r">) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `| ${cells.map((c, i) => (align[i] === "r" ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(" | ")} |`
+  const rule = `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`
+  return [line(header), rule, ...rows.map(line)].join("\n")
+}
+
+const output: Array<string> = []
+const say = (text = "") => {
+  output.push(text)
+  console.log(text)
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+const startTargets = async () => {
+  const mock = await forkServer("mock upstream", "mock.ts", {})
+  const bareNode = await forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: mock.url })
+  const bareEffect = await forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: mock.url })
+  const gateway = await startGateway(mock.url)
+  const before = baselineDir === undefined
+    ? []
+    : [await startGateway(mock.url, join(baselineDir, "packages/cli/src/bin.ts"), `gateway (${baselineLabel})`)]
+  const targets: ReadonlyArray<Target> = [mock, bareNode, bareEffect, ...before, gateway]
+  return { mock, bareNode, bareEffect, gateway, targets }
+}
+
+const main = async () => {
+  const cpu = cpus()
+  say("# Switchyard gateway overhead")
+  say()
+  say(`- machine: ${cpu[0]?.model ?? "unknown CPU"}, ${cpu.length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, node ${process.version}, ${process.platform}/${process.arch}`)
+  say(`- settings: ${opts.runs} run(s) interleaved × ${opts.duration} s per scenario after ${opts.warmup} s warm-up; load generator autocannon in the parent process (shares the 2 cores with the targets)`)
+  say(`- cells: median (min–max over runs); CPU is the target process's user+sys time from /proc (${Proc.clockResolutionMs} ms ticks) / requests completed in the window; RSS is VmRSS at the end of the window`)
+  say()
+
+  const { bareNode, bareEffect, targets } = await startTargets()
+
+  for (const target of targets) await verify(target)
+  if (failures.length > 0) throw new Error("a target does not serve correctly; not benchmarking")
+
+  const samples = new Map<string, Array<Sample>>()
+  const key = (t: Target, s: Scenario) => `${t.name}|${s.label}`
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const scenario of scenarios) {
+      for (const target of targets) {
+        const sample = await measure(target, scenario)
+        samples.set(key(target, scenario), [...(samples.get(key(target, scenario)) ?? []), sample])
+        console.error(
+          `[run ${run}/${opts.runs}] ${target.name.padEnd(17)} ${scenario.label.padEnd(12)} ${fmt(sample.rps, 0).padStart(7)} req/s  p50 ${fmt(sample.p50, 2)} ms  p99 ${fmt(sample.p99, 2)} ms  ${fmt(sample.cpuPerReq, 0)} µs/req  ${fmt(sample.rss, 0)} MB`
+        )
+      }
+    }
+    for (const target of targets) await verify(target)
+  }
+
+  const rows = scenarios.flatMap((scenario) =>
+    targets.map((target) => {
+      const s = samples.get(key(target, scenario)) ?? []
+      const cpuMedian = (t: Target) => median((samples.get(key(t, scenario)) ?? []).map((x) => x.cpuPerReq))
+      const own = median(s.map((x) => x.cpuPerReq))
+      return [
+        target.name,
+        scenario.label,
+        cell(s.map((x) => x.rps), 0),
+        cell(s.map((x) => x.p50), 2),
+        cell(s.map((x) => x.p99), 2),
+        cell(s.map((x) => x.cpuPerReq), 0),
+        fmt(s[s.length - 1]?.rss ?? Number.NaN, 0),
+        `${fmt(own / cpuMedian(bareNode), 2)}×`,
+        `${fmt(own / cpuMedian(bareEffect), 2)}×`
+      ]
+    })
+  )
+  say("## Throughput, latency and CPU per request")
+  say()
+  say(table(
+    ["target", "scenario", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "RSS MB", "CPU vs Node", "CPU vs Effect"],
+    rows,
+    ["l", "l", "r", "r", "r", "r", "r", "r", "r"]
+  ))
+  say()
+
+  // (a) slow streams, on fresh processes so the peak is not hidden by heap grown under the load above
+  killAll()
+  const fresh = await startTargets()
+  for (const target of fresh.targets) await verify(target)
+  await sleep(1000)
+  await setMockDelay(fresh.mock.child, 250)
+  const slowRows: Array<Array<string>> = []
+  for (const target of fresh.targets) {
+    const r = await slowStreams(target, opts.slowStreams)
+    const ok = r.completed === opts.slowStreams
+    if (!ok) fail(`${target.name} slow streams: ${r.completed}/${opts.slowStreams} complete and byte-correct (${r.firstProblem ?? "?"})`)
+    slowRows.push([target.name, fmt(r.baselineMb, 0), fmt(r.peakMb, 0), fmt(r.peakMb - r.baselineMb, 0), `${r.completed}/${opts.slowStreams}${ok ? " ok" : " FAILED"}`, fmt(r.seconds, 1)])
+  }
+  await setMockDelay(fresh.mock.child, 0)
+  say(`## Memory (a): ${opts.slowStreams} concurrent slow streams (${Wire.CONTENT_CHUNKS} chunks, 250 ms apart)`)
+  say()
+  say("Fresh processes (restarted after the table above); RSS before = idle RSS of the fresh process.")
+  say()
+  say(table(["target", "RSS before MB", "peak RSS MB", "peak − before MB", "complete & correct", "wall s"], slowRows, ["l", "r", "r", "r", "l", "r"]))
+  say()
+  say("Correct = status 200 and, for the floors and the mock, bytes identical to the mock's stream; for the gateway, all 20 content chunks in order with the exact text and `data: [DONE]` last.")
+  say()
+
+  // (b) gateway RSS trend
+  if (opts.trend) {
+    const points: Array<string> = [`start ${fmt(Proc.rssMb(fresh.gateway.pid), 0)} MB (after the slow streams)`]
+    for (let i = 1; i <= 5; i++) {
+      const { result } = await cannon(fresh.gateway, { connections: 64, stream: false, amount: 20_000 })
+      problems(fresh.gateway, `trend batch ${i}`, result)
+      points.push(`${(i * 20_000).toLocaleString("en-US")}: ${fmt(Proc.rssMb(fresh.gateway.pid), 0)} MB`)
+    }
+    say("## Memory (b): gateway RSS over 100,000 plain requests (64 connections), sampled every 20,000")
+    say()
+    say(points.join(" · "))
+    say()
+  }
+
+  await verify(fresh.gateway)
+  if (failures.length > 0) {
+    say("## Failures")
+    say()
+    for (const f of failures) say(`- ${f}`)
+    say()
+  }
+}
+
+const finish = (code: number) => {
+  if (opts.out !== undefined) writeFileSync(opts.out, output.join("\n") + "\n")
+  killAll()
+  process.exit(code)
+}
+
+main().then(
+  () => finish(failures.length > 0 ? 1 : 0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    for (const f of failures) say(`- FAIL: ${f}`)
+    finish(1)
+  }
+)
