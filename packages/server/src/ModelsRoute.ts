@@ -1,11 +1,12 @@
 /**
  * `GET /v1/models` and `GET /v1/models/{id}`: every model name a client can send (aliases, models
- * the providers list, `provider/model`). In OpenAI's list format, or in Anthropic's when the request
- * carries `anthropic-version` (what Anthropic's SDKs send), so `client.models.list()` works in both.
+ * the config declares, `provider/model` for those and for what each provider's API lists). In
+ * OpenAI's list format, or in Anthropic's when the request carries `anthropic-version` (what
+ * Anthropic's SDKs send), so `client.models.list()` works in both.
  */
 import { Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
-import { Gateway } from "@switchyard/gateway"
+import { Gateway, ModelCatalog } from "@switchyard/gateway"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
@@ -24,7 +25,9 @@ const route = (
     return yield* Endpoint.make(anthropicDialect ? { render: AnthropicDialect.renderError } : {}, (call) =>
       Effect.gen(function*() {
         const gateway = yield* Gateway.Gateway
-        return yield* handler(gateway.models, anthropicDialect, call)
+        const listed = yield* (yield* ModelCatalog.ModelCatalog).listed
+        const models = [...new Set([...gateway.models, ...listed.map((route) => `${route.provider}/${route.model}`)])]
+        return yield* handler(models, anthropicDialect, call)
       }))
   })
 

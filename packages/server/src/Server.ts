@@ -9,7 +9,7 @@ import { HttpRouter, HttpServerResponse } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
@@ -77,7 +77,12 @@ export const egressLayer = (config: GatewayConfig.GatewayConfig): Layer.Layer<ne
 }
 
 /** Everything the routes need. */
-export type Services = Gateway.Gateway | ProviderRegistry.ProviderRegistry | Accounting.Services | ClientKeys.ClientKeys
+export type Services =
+  | Gateway.Gateway
+  | ProviderRegistry.ProviderRegistry
+  | ModelCatalog.ModelCatalog
+  | Accounting.Services
+  | ClientKeys.ClientKeys
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client, the cost services
@@ -91,6 +96,7 @@ export const gatewayLayer = (
   Gateway.layer(config).pipe(
     Layer.provideMerge(egressLayer(config)),
     Layer.provideMerge(ProviderRegistry.layer(config)),
+    Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
     Layer.provide(RoutingConfig.layer(config.routing)),

@@ -4,8 +4,9 @@
  */
 import Anthropic from "@anthropic-ai/sdk"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import OpenAI from "openai"
+import { MockUpstream, Reply } from "@switchyard/testing"
 import { serveConfig } from "./harness.ts"
 
 const setup = serveConfig({
@@ -52,5 +53,26 @@ describe("GET /v1/models", () => {
       assert.strictEqual(one.display_name, "fast")
       const missing = yield* Effect.promise(() => anthropic.models.retrieve("nope").then(() => undefined, (e: unknown) => e))
       assert.instanceOf(missing, Anthropic.NotFoundError)
+    }))
+
+  it.live("models each provider's API lists are offered as provider/model (OpenAI-compatible and Ollama)", () =>
+    Effect.gen(function*() {
+      const openaiUp = yield* MockUpstream.make()
+      const ollamaUp = yield* MockUpstream.make()
+      yield* openaiUp.setDefault("GET /v1/models", Reply.json({ object: "list", data: [{ id: "gpt-5.5", object: "model" }, { id: "gpt-5-mini", object: "model" }] }))
+      yield* ollamaUp.setDefault("GET /api/tags", Reply.json({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest", size: 1 }] }))
+      const url = yield* serveConfig({
+        providers: {
+          openai: { kind: "openai", base_url: `${openaiUp.url}/v1`, api_key: Redacted.make("sk-list-0123456789") },
+          local: { kind: "ollama", base_url: ollamaUp.url },
+          silent: { kind: "openai", base_url: "http://127.0.0.1:9/v1" }
+        }
+      })
+      const list = yield* Effect.promise(() => fetch(`${url}/v1/models`).then((r) => r.json() as Promise<{ data: Array<{ id: string }> }>))
+      assert.deepStrictEqual(list.data.map((m) => m.id), ["openai/gpt-5.5", "openai/gpt-5-mini", "local/llama3.2:latest"])
+      assert.strictEqual((yield* openaiUp.requests)[0]!.headers["authorization"], "Bearer sk-list-0123456789")
+      // Kept, not asked again on every list.
+      yield* Effect.promise(() => fetch(`${url}/v1/models`).then((r) => r.text()))
+      assert.lengthOf(yield* openaiUp.requests, 1)
     }))
 })

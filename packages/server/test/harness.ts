@@ -4,7 +4,7 @@
 import { Context, Effect, Layer } from "effect"
 import { HttpServer } from "effect/http"
 import type { Provider } from "@switchyard/core"
-import { Accounting, Gateway, type GatewayConfig, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import { ClientKeys, Server } from "@switchyard/server"
 
 /** Serves the gateway for a config (real adapters over undici; an in-memory ledger unless the config names one). Returns the base URL. */
@@ -25,6 +25,7 @@ export const serveProviders = (
     return serveLayer(
       Gateway.layer(config).pipe(
         Layer.provideMerge(ProviderRegistry.fromProviders(providers)),
+        Layer.provideMerge(ModelCatalog.layerEmpty),
         Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(ClientKeys.layer([])),
         Layer.provide(RoutingConfig.layer(config.routing))
