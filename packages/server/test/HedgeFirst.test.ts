@@ -4,10 +4,10 @@
  * burst the hedges the upstreams see stay within ratio × requests + floor × seconds.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect } from "effect"
 import type { GatewayConfig } from "@switchyard/gateway"
 import { Fault, MockUpstream, OpenAiChatWire, type Reply } from "@switchyard/testing"
-import { serveConfig } from "./harness.ts"
+import { content, postChat, type Result, servePair, streamed } from "./harness.ts"
 
 const script = (text: string) => ({ text: text.split(" ").map((w, i) => (i === 0 ? w : ` ${w}`)), usage: { inputTokens: 10, outputTokens: 4 } })
 /** Answers as the request asks (JSON or a stream), after `ms` for a JSON answer or before the first chunk of a stream. */
@@ -21,44 +21,13 @@ const slowAnswer = (text: string, ms: number) => (request: MockUpstream.Recorded
 /** A fresh gateway: alias `smart` over a slow primary then a fast backup, hedged after `delay_ms`. */
 const setup = (primaryMs: number, routing: GatewayConfig.GatewayConfig["routing"] = { hedge: { delay_ms: 200 } }) =>
   Effect.gen(function*() {
-    const primary = yield* MockUpstream.make()
-    const backup = yield* MockUpstream.make()
-    yield* primary.setDefault(OpenAiChatWire.route, slowAnswer("from primary", primaryMs))
-    yield* backup.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer(script("from backup")))
-    const url = yield* serveConfig({
-      providers: {
-        primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: Redacted.make("sk-primary-0123456789") },
-        backup: { kind: "openai", base_url: `${backup.url}/v1`, api_key: Redacted.make("sk-backup-0123456789") }
-      },
-      models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } },
-      routing
-    })
-    return { primary, backup, url }
+    const pair = yield* servePair({ routing })
+    yield* pair.primary.setDefault(OpenAiChatWire.route, slowAnswer("from primary", primaryMs))
+    yield* pair.backup.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer(script("from backup")))
+    return pair
   })
 
-interface Result {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly elapsed: number
-}
-
-const post = (url: string, body: Record<string, unknown> = {}) =>
-  Effect.promise(async (): Promise<Result> => {
-    const started = Date.now()
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "hi" }], ...body })
-    })
-    const text = await response.text()
-    return { status: response.status, headers: response.headers, text, elapsed: Date.now() - started }
-  })
-
-const content = (r: Result): string => JSON.parse(r.text).choices[0].message.content
-const streamed = (r: Result): string =>
-  r.text.split("\n\n").filter((f) => f.startsWith("data: {")).map((f) => JSON.parse(f.slice(6)))
-    .map((c) => c.choices?.[0]?.delta?.content ?? "").join("")
+const post = (url: string, body: Record<string, unknown> = {}) => postChat(url, body)
 
 const HEDGED = "primary/big:primary=cancelled, backup/small:hedge=ok"
 const SKIPPED = "primary/big:primary=ok(hedge skipped: budget)"

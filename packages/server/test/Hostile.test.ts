@@ -7,8 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
 import type { Provider } from "@switchyard/core"
 import type { GatewayConfig } from "@switchyard/gateway"
-import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { serveConfig, serveProviders } from "./harness.ts"
+import { Fault, OpenAiChatWire } from "@switchyard/testing"
+import { type Result, servePair, serveProviders } from "./harness.ts"
 
 const script = (text: string) => ({ text: text.split(" ").map((w, i) => (i === 0 ? w : ` ${w}`)), usage: { inputTokens: 10, outputTokens: 4 } })
 const answer = (text: string) => OpenAiChatWire.answer(script(text))
@@ -16,31 +16,14 @@ const streamOf = (text: string) => OpenAiChatWire.stream(script(text), { include
 
 const admin = "sk-admin-0123456789"
 
-/** Two OpenAI-compatible upstreams behind alias `smart`, client keys on, an in-memory ledger. */
+/** The pair of upstreams behind alias `smart` (both answering), client keys on, an in-memory ledger. */
 const setup = (routing: GatewayConfig.GatewayConfig["routing"] = {}) =>
   Effect.gen(function*() {
-    const primary = yield* MockUpstream.make()
-    const backup = yield* MockUpstream.make()
-    yield* primary.setDefault(OpenAiChatWire.route, answer("from primary"))
-    yield* backup.setDefault(OpenAiChatWire.route, answer("from backup"))
-    const url = yield* serveConfig({
-      providers: {
-        primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: Redacted.make("sk-primary-0123456789") },
-        backup: { kind: "openai", base_url: `${backup.url}/v1`, api_key: Redacted.make("sk-backup-0123456789") }
-      },
-      keys: [{ id: "ops", key: Redacted.make(admin), admin: true }],
-      models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } },
-      routing
-    })
-    return { primary, backup, url }
+    const pair = yield* servePair({ keys: [{ id: "ops", key: Redacted.make(admin), admin: true }], routing })
+    yield* pair.primary.setDefault(OpenAiChatWire.route, answer("from primary"))
+    yield* pair.backup.setDefault(OpenAiChatWire.route, answer("from backup"))
+    return pair
   })
-
-interface Result {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly elapsed: number
-}
 
 const send = (url: string, path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
   Effect.promise(async (): Promise<Result> => {

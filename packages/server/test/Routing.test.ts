@@ -6,8 +6,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import type { GatewayConfig } from "@switchyard/gateway"
-import { Fault, MockUpstream, OpenAiChatWire, Reply } from "@switchyard/testing"
-import { serveConfig } from "./harness.ts"
+import { Fault, OpenAiChatWire, Reply } from "@switchyard/testing"
+import { content, postChat as post, servePair, streamed } from "./harness.ts"
 
 const script = (text: string) => ({ text: text.split(" ").map((w, i) => (i === 0 ? w : ` ${w}`)), usage: { inputTokens: 10, outputTokens: 4 } })
 /** Answers as the request asks: JSON, or a stream. */
@@ -15,57 +15,17 @@ const answer = (text: string) => OpenAiChatWire.answer(script(text))
 /** A streamed answer, for faults on its timing. */
 const streamOf = (text: string) => OpenAiChatWire.stream(script(text), { includeUsage: true })
 
-/** Two OpenAI-compatible upstreams behind alias `smart` (primary first), with `routing` settings. */
+/** The pair of upstreams behind alias `smart`, with `routing` settings; the backup answers. */
 const setup = (
   routing: GatewayConfig.GatewayConfig["routing"],
   extra: Partial<GatewayConfig.GatewayConfig> = {},
   options: { readonly backupPrefill?: boolean } = {}
 ) =>
   Effect.gen(function*() {
-    const primary = yield* MockUpstream.make()
-    const backup = yield* MockUpstream.make()
-    yield* backup.setDefault(OpenAiChatWire.route, answer("from backup"))
-    const config: GatewayConfig.GatewayConfig = {
-      providers: {
-        primary: { kind: "openai", base_url: `${primary.url}/v1`, api_key: Redacted.make("sk-primary-0123456789") },
-        backup: {
-          kind: "openai",
-          base_url: `${backup.url}/v1`,
-          api_key: Redacted.make("sk-backup-0123456789"),
-          ...(options.backupPrefill === undefined ? {} : { prefill: options.backupPrefill })
-        }
-      },
-      models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } },
-      ...(routing === undefined ? {} : { routing }),
-      ...extra
-    }
-    const url = yield* serveConfig(config)
-    return { primary, backup, url }
+    const pair = yield* servePair({ ...(routing === undefined ? {} : { routing }), ...extra }, options)
+    yield* pair.backup.setDefault(OpenAiChatWire.route, answer("from backup"))
+    return pair
   })
-
-interface Result {
-  readonly status: number
-  readonly headers: Headers
-  readonly text: string
-  readonly elapsed: number
-}
-
-const post = (url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
-  Effect.promise(async (): Promise<Result> => {
-    const started = Date.now()
-    const response = await fetch(`${url}/v1/chat/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...headers },
-      body: JSON.stringify({ model: "smart", messages: [{ role: "user", content: "hi" }], ...body })
-    })
-    const text = await response.text()
-    return { status: response.status, headers: response.headers, text, elapsed: Date.now() - started }
-  })
-
-const content = (r: Result): string => JSON.parse(r.text).choices[0].message.content
-const streamed = (r: Result): string =>
-  r.text.split("\n\n").filter((f) => f.startsWith("data: {")).map((f) => JSON.parse(f.slice(6)))
-    .map((c) => c.choices?.[0]?.delta?.content ?? "").join("")
 
 describe("routing through the server", () => {
   it.live("retries a 429 on the same route after its Retry-After", () =>
