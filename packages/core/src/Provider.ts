@@ -1,11 +1,13 @@
 /**
  * The `Provider` service: one upstream LLM API that can answer a canonical chat request, whole or
- * streamed. Adapters build it over `HttpClient` (see `ProviderHttp`); tests swap in mock layers.
- * The request's `model` is the upstream model name, already resolved by routing.
+ * streamed, and, when its API has them, embeddings. Adapters build it over `HttpClient` (see
+ * `ProviderHttp`); tests swap in mock layers. The request's `model` is the upstream model name,
+ * already resolved by routing.
  */
 import { Context, type Effect, type Stream } from "effect"
 import type { ChatRequest } from "./ChatRequest.ts"
 import type { ChatResponse } from "./ChatResponse.ts"
+import type { EmbeddingRequest, EmbeddingResponse } from "./Embeddings.ts"
 import type { ProviderError } from "./ProviderError.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 
@@ -15,6 +17,8 @@ export interface ProviderShape {
   readonly complete: (request: ChatRequest) => Effect.Effect<ChatResponse, ProviderError>
   /** A lazy stream: nothing is sent upstream until it is run; interrupting it aborts the request. */
   readonly stream: (request: ChatRequest) => Stream.Stream<StreamEvent, ProviderError>
+  /** Vectors for the request's inputs; absent when the provider has no embeddings API. */
+  readonly embed?: ((request: EmbeddingRequest) => Effect.Effect<EmbeddingResponse, ProviderError>) | undefined
 }
 
 export class Provider extends Context.Service<Provider, ProviderShape>()("@switchyard/core/Provider") {}

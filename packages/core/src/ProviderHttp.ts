@@ -1,6 +1,7 @@
 /**
  * Builds a `Provider` over `HttpClient` from a `Dialect`: the pure description of one wire format
- * (how to encode a request, decode a response and a stream, which error codes differ). Everything
+ * (how to encode a request, decode a response and a stream, which error codes differ, and, when the
+ * API has them, how to ask for embeddings). Everything
  * transport-related lives here once: auth and extra headers, status checks, error bodies through the
  * one classifier, transport failures, and abort on interruption (interrupting the effect or the
  * stream cancels the HTTP request and closes its socket).
@@ -9,6 +10,7 @@ import { Effect, Layer, Redacted, Stream } from "effect"
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "effect/http"
 import type { ChatRequest } from "./ChatRequest.ts"
 import type { ChatResponse } from "./ChatResponse.ts"
+import type { EmbeddingRequest, EmbeddingResponse } from "./Embeddings.ts"
 import * as ErrorClassifier from "./ErrorClassifier.ts"
 import { Provider, type ProviderShape } from "./Provider.ts"
 import { BadRequest, type ProviderError, ServerError, StreamInterrupted } from "./ProviderError.ts"
@@ -29,6 +31,12 @@ export interface CallContext {
   readonly model: string
 }
 
+/** A wire format's embeddings endpoint: the request to send, and the vectors from its answer. */
+export interface EmbeddingsDialect {
+  readonly encode: (request: EmbeddingRequest, context: CallContext) => Effect.Effect<Encoded, ProviderError>
+  readonly decode: (body: unknown, context: CallContext) => Effect.Effect<EmbeddingResponse, ProviderError>
+}
+
 /** One wire format, as pure functions over the canonical model. */
 export interface Dialect {
   readonly encode: (request: ChatRequest, stream: boolean, context: CallContext) => Effect.Effect<Encoded, ProviderError>
@@ -40,6 +48,8 @@ export interface Dialect {
   /** The headers that carry the API key (`Authorization: Bearer`, `x-api-key`, ...). */
   readonly authHeaders: (apiKey: string) => Readonly<Record<string, string>>
   readonly errorRules?: ErrorClassifier.Rules | undefined
+  /** The embeddings endpoint, when the API has one: the provider then has `embed`. */
+  readonly embeddings?: EmbeddingsDialect | undefined
 }
 
 export interface Options {
@@ -68,11 +78,10 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
     const transportError = (cause: { readonly message: string }): ProviderError =>
       new ServerError({ provider: name, message: `${name}: request failed: ${cause.message}` })
 
-    /** Sends the request; a non-2xx status becomes a classified error with its body. */
-    const send = (request: ChatRequest, stream: boolean) =>
+    /** Sends the encoded request; a non-2xx status becomes a classified error with its body. */
+    const post = (context: CallContext, encode: Effect.Effect<Encoded, ProviderError>) =>
       Effect.gen(function*() {
-        const context: CallContext = { provider: name, model: request.model }
-        const encoded = yield* dialect.encode(request, stream, context)
+        const encoded = yield* encode
         const httpRequest = HttpClientRequest.post(joinUrl(options.baseUrl, encoded.path)).pipe(
           HttpClientRequest.setHeaders({ ...fixedHeaders, ...encoded.headers }),
           HttpClientRequest.bodyJsonUnsafe(encoded.body)
@@ -91,6 +100,11 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
         return { response, context }
       })
 
+    const send = (request: ChatRequest, stream: boolean) => {
+      const context: CallContext = { provider: name, model: request.model }
+      return post(context, dialect.encode(request, stream, context))
+    }
+
     const readJson = (response: HttpClientResponse.HttpClientResponse) =>
       response.text.pipe(
         Effect.mapError(transportError),
@@ -108,8 +122,21 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
         )
       )
 
+    const embeddings = dialect.embeddings
+    const embed = embeddings === undefined ? {} : {
+      embed: (request: EmbeddingRequest) => {
+        const context: CallContext = { provider: name, model: request.model }
+        return post(context, embeddings.encode(request, context)).pipe(
+          Effect.flatMap(({ response }) => readJson(response)),
+          Effect.flatMap((json) => embeddings.decode(json, context)),
+          Effect.withSpan("Provider.embed", { attributes: { provider: name, model: request.model } })
+        )
+      }
+    }
+
     return {
       name,
+      ...embed,
       complete: (request) =>
         send(request, false).pipe(
           Effect.flatMap(({ context, response }) =>

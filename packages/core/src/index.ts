@@ -1,5 +1,6 @@
 export * as ChatRequest from "./ChatRequest.ts"
 export * as ChatResponse from "./ChatResponse.ts"
+export * as Embeddings from "./Embeddings.ts"
 export * as ErrorClassifier from "./ErrorClassifier.ts"
 export * as FinishReason from "./FinishReason.ts"
 export * as JsonValue from "./JsonValue.ts"

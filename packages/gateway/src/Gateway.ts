@@ -3,12 +3,14 @@
  * `model` to routes (an alias from the config, `provider/model`, a model a provider lists, or the only
  * provider there is), holds budget, and hands the routes to the `Router` (health-aware order,
  * retries and failover under one deadline, hedging), reporting every attempt. A stream fails over
- * invisibly until its first content event; after that it is committed to its route.
+ * invisibly until its first content event; after that it is committed to its route. Embeddings go
+ * the same way over the routes whose provider has them.
  */
 import { Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
+  type Embeddings,
   type Provider,
   type ProviderError,
   type StreamEvent,
@@ -20,7 +22,7 @@ import { Conform, type OutputContract, PromptTemplates } from "@switchyard/promp
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
-import { type AttemptInfo, CurrentAttempt, Metering } from "./Metering.ts"
+import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
@@ -55,6 +57,13 @@ export interface ConformedAnswer extends Answer {
   readonly conformance: ReadonlyArray<Conform.Attempt>
 }
 
+/** Embeddings and how they were obtained; `response.usage` is what the ledger recorded. */
+export interface EmbeddingAnswer {
+  readonly response: Embeddings.EmbeddingResponse
+  readonly route: Route
+  readonly attempts: ReadonlyArray<Attempt>
+}
+
 /** A stream committed to `route`; `attempts` lists the routes tried before it. */
 export interface StreamingAnswer {
   readonly route: Route
@@ -75,6 +84,11 @@ export class Gateway extends Context.Service<Gateway, {
     contract: OutputContract.OutputContract,
     caller?: Caller
   ) => Effect.Effect<ConformedAnswer, GatewayError | Conform.ContractFailed>
+  /**
+   * Embeddings over the model's routes whose provider has them (others are skipped; none is a 400
+   * naming `model`), with failover, breakers and the deadline as for `complete`, every attempt metered.
+   */
+  readonly embed: (request: Embeddings.EmbeddingRequest, caller?: Caller) => Effect.Effect<EmbeddingAnswer, GatewayError>
   /**
    * Model names clients can use: aliases, then every model a provider lists (the routes of all that
    * list it), then `provider/model` for each.
@@ -124,7 +138,7 @@ export const make = (config: GatewayConfig) =>
      * Routes of the requested model, then of each fallback model the caller named, each route once:
      * a route that failed is not tried again because a fallback model resolves to it too.
      */
-    const routesFor = (request: ChatRequest.ChatRequest, caller: Caller) =>
+    const routesFor = (request: { readonly model: string }, caller: Caller) =>
       Effect.map(
         Effect.forEach([request.model, ...(caller.fallbackModels ?? [])], resolve),
         (lists) => [...new Map(lists.flat().map((route) => [label(route), route])).values()]
@@ -145,7 +159,7 @@ export const make = (config: GatewayConfig) =>
       )
 
     /** The router options of a request: the config's, the alias's, then the caller's. */
-    const optionsFor = (request: ChatRequest.ChatRequest, routes: ReadonlyArray<Route>, caller: Caller) =>
+    const optionsFor = (request: { readonly model: string }, routes: ReadonlyArray<Route>, caller: Caller) =>
       Effect.gen(function*() {
         const alias = aliasOf(request.model)
         const configured: RoutingConfig.RequestRouting = {
@@ -164,16 +178,22 @@ export const make = (config: GatewayConfig) =>
     const unbudgeted = { spend: (_usd: number) => {}, settle: Effect.void }
 
     /**
-     * Holds, in every budget that applies, the most the request can cost on its dearest route (its
-     * input plus its output limit); `settle` replaces that with what the attempts really cost.
+     * Holds, in every budget that applies, the most the request can cost on its dearest route (`bound`:
+     * for a chat, its input plus its output limit); `settle` replaces that with what the attempts
+     * really cost.
      */
-    const reserve = (request: ChatRequest.ChatRequest, routes: ReadonlyArray<Route>, caller: Caller) =>
+    const reserve = (
+      request: { readonly model: string },
+      routes: ReadonlyArray<Route>,
+      caller: Caller,
+      bound: Effect.Effect<Usage.Usage>
+    ) =>
       Effect.gen(function*() {
         const subject = { apiKeyId: caller.apiKeyId ?? null, modelAlias: caller.alias ?? request.model }
         if (!budgets.applies(subject)) return unbudgeted
-        const bound = yield* estimate.upperBound(request)
+        const usage = yield* bound
         const prices = yield* Effect.forEach(routes, (route) =>
-          pricing.price({ provider: route.provider, model: route.model, usage: bound.usage }))
+          pricing.price({ provider: route.provider, model: route.model, usage }))
         const amount = Math.max(0, ...prices.map(Option.match({ onNone: () => 0, onSome: (c) => c.total })))
         const reservation = yield* budgets.reserve(subject, amount)
         let spent = 0
@@ -216,7 +236,6 @@ export const make = (config: GatewayConfig) =>
     }
 
     interface Prepared {
-      readonly request: ChatRequest.ChatRequest
       readonly routes: ReadonlyArray<Route>
       readonly options: Router.RequestOptions
       /** Who an attempt in `role` is for, so metering knows whose it is (`CurrentAttempt`). */
@@ -224,15 +243,25 @@ export const make = (config: GatewayConfig) =>
       readonly settle: Effect.Effect<void>
     }
 
-    /** Resolves, reserves budget, and decides the routing options. */
-    const prepare = (request: ChatRequest.ChatRequest, caller: Caller): Effect.Effect<Prepared, GatewayError> =>
+    /** What a chat request can cost at most: its input plus its output limit. */
+    const chatBound = (request: ChatRequest.ChatRequest) => Effect.map(estimate.upperBound(request), (e) => e.usage)
+
+    /**
+     * Resolves (unless given the routes), reserves budget up to `bound`, and decides the routing
+     * options.
+     */
+    const prepare = (
+      request: { readonly model: string },
+      caller: Caller,
+      bound: Effect.Effect<Usage.Usage>,
+      resolved?: ReadonlyArray<Route>
+    ): Effect.Effect<Prepared, GatewayError> =>
       Effect.gen(function*() {
-        const routes = yield* routesFor(request, caller)
-        const budget = yield* reserve(request, routes, caller)
+        const routes = resolved ?? (yield* routesFor(request, caller))
+        const budget = yield* reserve(request, routes, caller, bound)
         const options = yield* optionsFor(request, routes, caller)
         const requestId = caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`
         return {
-          request,
           routes,
           options,
           settle: budget.settle,
@@ -252,22 +281,56 @@ export const make = (config: GatewayConfig) =>
           Effect.annotateLogs({ status: a.status, durationMs: a.durationMs })
         ), { discard: true })
 
-    const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
+    /** Runs a whole-answer call over the prepared routes, each attempt metered as `p` says. */
+    const runWhole = <A>(p: Prepared, call: (route: Route) => Effect.Effect<A, ProviderError.ProviderError>) =>
       Effect.gen(function*() {
-        const p = yield* prepare(request, caller)
         const routed = yield* router.run(p.routes, (route, role) =>
-          providerOf(route).complete({ ...request, model: route.model }).pipe(Effect.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
+          call(route).pipe(Effect.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
             Effect.ensuring(p.settle)
           )
         yield* logAttempts(routed.attempts)
+        return routed
+      })
+
+    const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
+      Effect.gen(function*() {
+        const p = yield* prepare(request, caller, chatBound(request))
+        const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
       }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }))
 
+    /** An embeddings request's input tokens, counted: the most it can cost (no output). */
+    const embedBound = (request: Embeddings.EmbeddingRequest) =>
+      Effect.map(embeddingInput(estimate, request), (measured) => measured.usage)
+
+    const embed = (request: Embeddings.EmbeddingRequest, caller: Caller = {}) =>
+      Effect.gen(function*() {
+        const routes = yield* routesFor(request, caller)
+        const embedding = routes.filter((route) => providerOf(route).embed !== undefined)
+        if (embedding.length === 0) {
+          return yield* Effect.fail(
+            new RoutesExhausted({
+              attempts: [],
+              last: new Errors.BadRequest({
+                provider: "switchyard",
+                message: `The model "${request.model}" has no route that serves embeddings: ${
+                  routes.map(label).join(", ")
+                } ${routes.length === 1 ? "has" : "have"} no embeddings API.`,
+                param: "model"
+              })
+            })
+          )
+        }
+        const p = yield* prepare(request, caller, embedBound(request), embedding)
+        const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
+        return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
+      }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }))
+
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
-        const p = yield* prepare(request, caller)
+        const p = yield* prepare(request, caller, chatBound(request))
         // A takeover after a break gets what is left of the request's deadline, and the same timeouts.
         const deadline = yield* Deadline.make(p.options.deadline)
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
@@ -350,7 +413,7 @@ export const make = (config: GatewayConfig) =>
       }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
-    return Gateway.of({ resolve, models, complete, stream, conform })
+    return Gateway.of({ resolve, models, complete, stream, conform, embed })
   })
 
 /** The gateway over the registry, with the config's aliases. */

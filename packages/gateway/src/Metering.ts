@@ -7,9 +7,11 @@
  * Anthropic's `message_start`) is estimated and added to the reported output, the provider's input
  * count kept, and the usage marked as estimated. The ledger row is written before the answer is
  * handed on, so an answered request is in the ledger even if the gateway is killed right after.
+ * Embeddings are metered the same way: input tokens as the provider reported them, else counted
+ * from the input texts (the answer then carries that estimate as its usage), no output.
  */
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
-import { type ChatRequest, type ChatResponse, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
+import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 
 /** Who an attempt is for; the gateway sets it around each attempt. */
@@ -28,7 +30,7 @@ export const CurrentAttempt = Context.Reference<AttemptInfo | undefined>("@switc
 })
 
 export class Metering extends Context.Service<Metering, {
-  /** The same provider, with every call metered. */
+  /** The same provider, with every call metered (`embed` too, when it has it). */
   readonly wrap: (provider: Provider.ProviderShape) => Provider.ProviderShape
 }>()("@switchyard/gateway/Metering") {}
 
@@ -62,22 +64,45 @@ const eventText = (event: StreamEvent.StreamEvent): string => {
 
 const zero = Usage.make({ inputTokens: 0, outputTokens: 0 })
 
+/** An attempt's usage, and the method that estimated it (`null` when reported). */
+export interface Measured {
+  readonly usage: Usage.Usage
+  readonly method: string | null
+}
+
+/** The input tokens of an embeddings request, counted: token arrays by length, texts by tokenizer. */
+export const embeddingInput = (
+  estimate: Estimate.EstimateShape,
+  request: Embeddings.EmbeddingRequest
+): Effect.Effect<Measured> => {
+  const tokens = Embeddings.tokenCount(request.input)
+  if (tokens !== undefined) {
+    return Effect.succeed({ usage: Usage.make({ inputTokens: tokens, outputTokens: 0, source: "estimated" }), method: "input:token_arrays" })
+  }
+  return Effect.map(
+    Effect.forEach(Embeddings.texts(request.input) ?? [], (text) => estimate.output(request.model, text)),
+    (counts) => ({
+      usage: Usage.make({ inputTokens: counts.reduce((n, e) => n + e.usage.outputTokens, 0), outputTokens: 0, source: "estimated" }),
+      method: estimate.methodFor(request.model)
+    })
+  )
+}
+
 export const make = Effect.gen(function*() {
   const ledger = yield* CostLedger.CostLedger
   const pricing = yield* Pricing.Pricing
   const estimate = yield* Estimate.Estimate
 
   /**
-   * Writes the attempt's row. An error answered with an HTTP status was refused before any work
-   * and costs nothing; anything else without a usage report is estimated from what was sent and
-   * what had streamed.
+   * Writes the attempt's row, with the usage `measure` finds for it (given the provider's error,
+   * if it failed with one).
    */
   const record = (
     provider: string,
-    request: ChatRequest.ChatRequest,
+    model: string,
     startedAt: number,
-    progress: Progress,
-    exit: Exit.Exit<unknown, unknown>
+    exit: Exit.Exit<unknown, unknown>,
+    measure: (failure: Option.Option<ProviderError.ProviderError>) => Effect.Effect<Measured>
   ) =>
     Effect.gen(function*() {
       const info = yield* CurrentAttempt
@@ -90,27 +115,16 @@ export const make = Effect.gen(function*() {
         : Option.isSome(failure)
         ? failure.value.category
         : "cancelled"
-      const refused = Option.isSome(failure) && failure.value.status !== undefined && progress.text === ""
-      const reported = progress.usage
-      const measured = reported !== undefined
-        ? progress.unreported === ""
-          ? { usage: reported, method: null }
-          : yield* Effect.map(estimate.output(request.model, progress.unreported), (e) => ({
-            usage: Usage.make({ ...reported, outputTokens: reported.outputTokens + e.usage.outputTokens, source: "estimated" }),
-            method: e.method
-          }))
-        : refused
-        ? { usage: zero, method: null }
-        : yield* Effect.map(estimate.usage(request, progress.text), (e) => ({ usage: e.usage, method: e.method }))
-      const cost = yield* pricing.price({ provider, model: request.model, usage: measured.usage, at: startedAt })
+      const measured = yield* measure(failure)
+      const cost = yield* pricing.price({ provider, model, usage: measured.usage, at: startedAt })
       const costUsd = Option.match(cost, { onNone: () => null, onSome: (c) => c.total })
       if (costUsd !== null) info?.spend(costUsd)
       const entry: LedgerEntry.Entry = {
         requestId: info?.requestId ?? "direct",
         apiKeyId: info?.apiKeyId ?? null,
-        modelAlias: info?.modelAlias ?? `${provider}/${request.model}`,
+        modelAlias: info?.modelAlias ?? `${provider}/${model}`,
         provider,
-        model: request.model,
+        model,
         role: info?.role ?? "primary",
         outcome,
         latencyMs: (yield* Clock.currentTimeMillis) - startedAt,
@@ -124,6 +138,59 @@ export const make = Effect.gen(function*() {
       )
     }).pipe(Effect.uninterruptible)
 
+  /**
+   * A chat attempt's usage. An error answered with an HTTP status was refused before any work and
+   * costs nothing; anything else without a usage report is estimated from what was sent and what
+   * had streamed.
+   */
+  const chatUsage = (request: ChatRequest.ChatRequest, progress: Progress) =>
+  (failure: Option.Option<ProviderError.ProviderError>): Effect.Effect<Measured> => {
+    const refused = Option.isSome(failure) && failure.value.status !== undefined && progress.text === ""
+    const reported = progress.usage
+    return reported !== undefined
+      ? progress.unreported === ""
+        ? Effect.succeed({ usage: reported, method: null })
+        : Effect.map(estimate.output(request.model, progress.unreported), (e) => ({
+          usage: Usage.make({ ...reported, outputTokens: reported.outputTokens + e.usage.outputTokens, source: "estimated" }),
+          method: e.method
+        }))
+      : refused
+      ? Effect.succeed({ usage: zero, method: null })
+      : Effect.map(estimate.usage(request, progress.text), (e) => ({ usage: e.usage, method: e.method }))
+  }
+
+  /** An embeddings attempt's usage: the provider's, else counted; nothing for a refused request. */
+  const embeddingUsage = (request: Embeddings.EmbeddingRequest, response: Embeddings.EmbeddingResponse | undefined) =>
+  (failure: Option.Option<ProviderError.ProviderError>): Effect.Effect<Measured> =>
+    response?.usage !== undefined
+      ? Effect.succeed({ usage: response.usage, method: null })
+      : Option.isSome(failure) && failure.value.status !== undefined
+      ? Effect.succeed({ usage: zero, method: null })
+      : embeddingInput(estimate, request)
+
+  const meterEmbed = (
+    name: string,
+    embed: (request: Embeddings.EmbeddingRequest) => Effect.Effect<Embeddings.EmbeddingResponse, ProviderError.ProviderError>
+  ) =>
+  (request: Embeddings.EmbeddingRequest) =>
+    Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+      embed(request).pipe(
+        // The usage is settled before the row is written, so the answer carries what was recorded.
+        Effect.flatMap((response) =>
+          Effect.map(embeddingUsage(request, response)(Option.none()), (measured) => ({ response, measured }))
+        ),
+        Effect.onExit((exit) =>
+          record(
+            name,
+            request.model,
+            startedAt,
+            exit,
+            Exit.isSuccess(exit) ? () => Effect.succeed(exit.value.measured) : embeddingUsage(request, undefined)
+          )
+        ),
+        Effect.map(({ measured, response }) => ({ ...response, usage: measured.usage }))
+      ))
+
   const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
     name: provider.name,
     complete: (request) =>
@@ -132,12 +199,15 @@ export const make = Effect.gen(function*() {
           Effect.onExit((exit) =>
             record(
               provider.name,
-              request,
+              request.model,
               startedAt,
-              Exit.isSuccess(exit)
-                ? { usage: exit.value.usage, text: responseText(exit.value), unreported: "" }
-                : { usage: undefined, text: "", unreported: "" },
-              exit
+              exit,
+              chatUsage(
+                request,
+                Exit.isSuccess(exit)
+                  ? { usage: exit.value.usage, text: responseText(exit.value), unreported: "" }
+                  : { usage: undefined, text: "", unreported: "" }
+              )
             )
           )
         )),
@@ -158,9 +228,10 @@ export const make = Effect.gen(function*() {
               }
             })
           ),
-          Stream.onExit((exit) => record(provider.name, request, startedAt, progress, exit))
+          Stream.onExit((exit) => record(provider.name, request.model, startedAt, exit, chatUsage(request, progress)))
         )
-      }))
+      })),
+    ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
   })
 
   return Metering.of({ wrap })

@@ -2,11 +2,12 @@
  * The Google Gemini API (`generateContent`, `streamGenerateContent?alt=sse`) as an upstream dialect,
  * for Gemini and Gemma models: system instructions, `contents`/`parts`, images and files, function
  * declarations and calls, JSON schema output, thinking, service tiers, and `usageMetadata` with
- * cached, tool-use prompt and thought tokens.
+ * cached, tool-use prompt and thought tokens; and embeddings (`batchEmbedContents`).
  */
 import { Effect, Layer } from "effect"
 import type { HttpClient } from "effect/http"
 import { Provider, ProviderHttp } from "@switchyard/core"
+import * as Embeddings from "./internal/embeddings.ts"
 import * as Encode from "./internal/encode.ts"
 import * as Errors from "./internal/errors.ts"
 import * as Response from "./internal/response.ts"
@@ -21,7 +22,8 @@ export const dialect: ProviderHttp.Dialect = {
   decodeResponse: Response.decodeResponse,
   decodeStream: GeminiStream.decodeStream,
   authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey }),
-  errorRules: Errors.errorRules
+  errorRules: Errors.errorRules,
+  embeddings: Embeddings.dialect
 }
 
 /** The provider's name, and optionally its base URL (default above), API key and extra headers. */

@@ -14,11 +14,13 @@ import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
+import * as Embeddings from "./Embeddings.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
 import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
+import * as Responses from "./Responses.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
 const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
@@ -44,7 +46,9 @@ const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
 /** Every route of the gateway, each behind the client keys but the health check. Needs `Gateway`. */
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
+  HttpRouter.add("POST", "/v1/embeddings", Embeddings.handler),
   HttpRouter.add("POST", "/v1/messages", Messages.handler),
+  HttpRouter.add("POST", "/v1/responses", Responses.handler),
   HttpRouter.add("POST", "/v1/messages/count_tokens", CountTokens.handler),
   HttpRouter.add("GET", "/v1/models", ModelsRoute.list),
   HttpRouter.add("GET", "/v1/models/:id", ModelsRoute.retrieve),
@@ -52,7 +56,9 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicDialect.renderError))),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/responses", wrongMethod("POST"))),
   ...otherMethods.map((method) =>
     HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicDialect.renderError))
   ),

@@ -1,4 +1,5 @@
 export * as AnthropicWire from "./AnthropicWire.ts"
+export * as EmbeddingsWire from "./EmbeddingsWire.ts"
 export * as Fault from "./Fault.ts"
 export * as GeminiWire from "./GeminiWire.ts"
 export * as MockProvider from "./MockProvider.ts"

@@ -200,7 +200,7 @@ const body = (request: ChatRequest.ChatRequest): Part => {
 }
 
 /** The model's resource name: `models/<id>`, unless the request already names one (`tunedModels/...`). */
-const resourceName = (model: string) => (model.includes("/") ? model : `models/${model}`)
+export const resourceName = (model: string) => (model.includes("/") ? model : `models/${model}`)
 
 export const encode = (
   request: ChatRequest.ChatRequest,

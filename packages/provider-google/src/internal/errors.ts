@@ -8,7 +8,7 @@
  * https://ai.google.dev/gemini-api/docs/troubleshooting and https://ai.google.dev/gemini-api/docs/rate-limits
  */
 import { Effect, Stream } from "effect"
-import { ErrorClassifier, JsonValue, type Provider, ProviderError } from "@switchyard/core"
+import { type Embeddings, ErrorClassifier, JsonValue, type Provider, ProviderError } from "@switchyard/core"
 
 /**
  * A bad key is a 400 INVALID_ARGUMENT ("API key not valid", reason `API_KEY_INVALID`); an oversized
@@ -56,8 +56,12 @@ export const errorOf = (provider: string, body: JsonValue.JsonObject): ProviderE
  * The provider with `refine` applied to its HTTP errors too. Core classifies those with `errorRules`
  * alone, whose strong code RESOURCE_EXHAUSTED no message rule can override.
  */
-export const refineProvider = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
-  ...provider,
-  complete: (request) => provider.complete(request).pipe(Effect.mapError(refine)),
-  stream: (request) => provider.stream(request).pipe(Stream.mapError(refine))
-})
+export const refineProvider = (provider: Provider.ProviderShape): Provider.ProviderShape => {
+  const embed = provider.embed
+  return {
+    ...provider,
+    complete: (request) => provider.complete(request).pipe(Effect.mapError(refine)),
+    stream: (request) => provider.stream(request).pipe(Stream.mapError(refine)),
+    ...(embed === undefined ? {} : { embed: (request: Embeddings.EmbeddingRequest) => embed(request).pipe(Effect.mapError(refine)) })
+  }
+}
