@@ -151,6 +151,8 @@ const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway")
     env: {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin",
       HOME: dir,
+      // The workspace packages as sources (the published ones resolve to dist/).
+      NODE_OPTIONS: "--conditions=@switchyard/source",
       OPENAI_API_KEY: "sk-bench-0123456789",
       OPENAI_BASE_URL: `${mockUrl}/v1`
     },

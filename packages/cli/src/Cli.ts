@@ -1,5 +1,6 @@
 /**
- * The `switchyard` command line, as a testable function of argv. `bin.ts` runs it on Node.
+ * The `switchyard` command line, as a testable function of argv. `main.ts` runs it on Node (after
+ * `bin.ts` has checked the Node version).
  */
 import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
-import { main } from "./Cli.ts"
-
-NodeRuntime.runMain(main.pipe(Effect.provide(NodeServices.layer)))
+/**
+ * The `switchyard` command. It checks the Node.js version before anything else is loaded (the
+ * gateway needs `node:sqlite` and current web APIs), so an old Node gets one clear line, not a
+ * stack trace; then it runs the CLI (`main.ts`).
+ */
+const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
+if (major < 22 || (major === 22 && minor < 13)) {
+  console.error(`switchyard needs Node.js 22.13 or newer; this is Node.js ${process.versions.node}.`)
+  process.exit(1)
+}
+await import("./main.ts")
