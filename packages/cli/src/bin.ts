@@ -6,7 +6,7 @@
  */
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
 if (major < 22 || (major === 22 && minor < 13)) {
-  console.error(`switchyard needs Node.js 22.13 or newer; this is Node.js ${process.versions.node}.`)
+  console.error(`switchyard needs Node.js 22.19 or newer; this is Node.js ${process.versions.node}.`)
   process.exit(1)
 }
 await import("./main.ts")
