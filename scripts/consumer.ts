@@ -6,13 +6,14 @@
  * 1. run an Effect program that imports `@switchyard/server`, `@switchyard/gateway` and
  *    `@switchyard/testing`, builds the layers and gets an answer from the demo provider and from a
  *    mock upstream;
- * 2. run the installed `switchyard serve` and get an answer with the official `openai` client.
+ * 2. run the installed `switchyard serve` and get an answer with the official `openai` client;
+ * 3. where the machine has an older Node.js (`/usr/bin/node`), check that `switchyard` says so.
  *
  * Prints the tarball sizes and the install time; exits non-zero on any failure.
  * Run: `npm run test:consumer`.
  */
-import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { execFileSync, spawn, spawnSync } from "node:child_process"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -121,6 +122,14 @@ console.log(completion.choices[0].message.content)
     console.log(`  ${text}`)
   } finally {
     server.kill("SIGTERM")
+  }
+  const systemNode = "/usr/bin/node"
+  const version = existsSync(systemNode) ? execFileSync(systemNode, ["--version"], { encoding: "utf8" }).trim() : undefined
+  if (version !== undefined && /^v(1\d|20|21|22\.(1\d|[0-9])\.)/.test(version)) {
+    console.log(`3. the installed switchyard on ${version}`)
+    const old = spawnSync(systemNode, [join(app, "node_modules", "@switchyard", "cli", "dist", "bin.js"), "serve"], { env: userEnv, encoding: "utf8" })
+    if (old.status !== 1 || !old.stderr.includes("needs Node.js 22.19 or newer")) throw new Error(`on ${version}: ${old.status} ${old.stderr}`)
+    console.log(`  ${old.stderr.trim()}`)
   }
   console.log("consumer test passed")
   cleanup()
