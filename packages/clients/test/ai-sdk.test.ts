@@ -171,13 +171,11 @@ for (const variant of variants) {
       }))
 
     for (const [label, id] of [["", variant.native], ["cross-dialect: ", variant.cross]] as const) {
-      // GATEWAY GAP (Responses API only): with its default `store: true`, @ai-sdk/openai sends the
-      // second step's assistant text as `{"type": "item_reference", "id": "msg_..."}` in `input`, and
-      // the gateway, which stores no responses, answers 400 `unsupported_feature` ("Input items by
-      // reference cannot be resolved...", param `input[1].type`). The client-side setting
-      // `providerOptions: { openai: { store: false } }` makes it send the whole item: tested below.
-      const roundTrip = variant.responsesApi ? it.live.fails : it.live
-      roundTrip(`${label}a tool round trip (stopWhen: stepCountIs(2)): the tool's result goes back`, () =>
+      // On the Responses API, with its default `store: true`, @ai-sdk/openai sends the second step's
+      // assistant text as `{"type": "item_reference", "id": "msg_..."}`: the gateway's ResponseStore
+      // resolves it. With `providerOptions: { openai: { store: false } }` it sends the whole item:
+      // tested below.
+      it.live(`${label}a tool round trip (stopWhen: stepCountIs(2)): the tool's result goes back`, () =>
         Effect.gen(function*() {
           const g = yield* gateway
           yield* answersInTurn(g, toolScript, afterToolScript)

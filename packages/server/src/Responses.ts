@@ -3,18 +3,20 @@
  * translated to the canonical one (`ResponsesRequest`), served by the same `Gateway` as Chat
  * Completions, and the answer rendered back as a `response` object or its typed SSE events
  * (`ResponsesDialect`). The routing headers apply as on Chat Completions, and a whole answer with a
- * `json_schema` text format is held to it (`Gateway.conform`). Nothing is stored. A stream that breaks
- * ends with an `error` event only: `response.completed` means a finished answer.
+ * `json_schema` text format is held to it (`Gateway.conform`). A finished response is kept
+ * (`ResponseStore`, unless `store: false`) so later requests can refer to its items or continue it.
+ * A stream that breaks ends with an `error` event only: `response.completed` means a finished answer.
  */
 import { Clock, Effect, Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { Redact } from "@switchyard/core"
+import { type ChatResponse, Redact } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
 import { OutputContract } from "@switchyard/prompts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as ResponsesDialect from "./ResponsesDialect.ts"
+import * as ResponseStore from "./ResponseStore.ts"
 import * as ResponsesRequest from "./ResponsesRequest.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
@@ -23,11 +25,18 @@ import * as StreamEnd from "./StreamEnd.ts"
 const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
   typeof u === "object" && u !== null && "status" in u && "body" in u
 
+/** Output items of a `response` object, as the store keeps them. */
+const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
+  const output = (response as { output?: unknown } | undefined)?.output
+  return Array.isArray(output) ? output : []
+}
+
 const streamBody = (
   answer: Gateway.StreamingAnswer,
   state: ResponsesDialect.StreamState,
   requestId: string,
-  redactor: Redact.Redactor
+  redactor: Redact.Redactor,
+  remember: (output: ReadonlyArray<ResponseStore.Item>) => Effect.Effect<void>
 ): Stream.Stream<Uint8Array> =>
   StreamEnd.withEnd(answer.events).pipe(
     // A failure becomes the last input of the step, so the error event is numbered in sequence.
@@ -35,6 +44,12 @@ const streamBody = (
       Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error): ResponsesDialect.Failed => ({ _tag: "Failed", error })))
     ),
     Stream.mapAccum(() => state, ResponsesDialect.step),
+    // A finished answer's items are kept before its last frame leaves (a client may refer to them next).
+    Stream.tap((frame) =>
+      frame.event === "response.completed" || frame.event === "response.incomplete"
+        ? remember(outputOf(frame.data["response"]))
+        : Effect.void
+    ),
     Stream.map((frame) => (frame.event === "error" ? redactor.text(ResponsesDialect.frameText(frame)) : ResponsesDialect.frameText(frame))),
     // The frames that arrived together leave together: one write, not one per frame.
     Stream.mapArray((frames) => [frames.join("")]),
@@ -55,8 +70,11 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
+    const store = yield* ResponseStore.CurrentResponseStore
+    const resolved = yield* Effect.result(ResponsesRequest.resolveStored(decoded.success, store))
+    if (resolved._tag === "Failure") return refuse(resolved.failure)
     const translated = yield* Effect.result(Effect.try({
-      try: () => ResponsesRequest.toChatRequest(decoded.success),
+      try: () => ResponsesRequest.toChatRequest(resolved.success),
       catch: (e) => (isHttpError(e) ? e : ErrorBody.badRequest(String(e)))
     }))
     if (translated._tag === "Failure") return refuse(translated.failure)
@@ -70,6 +88,17 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
       echo: ResponsesDialect.echoOf(decoded.success)
     })
     const failure = RouteHeaders.failure(requestId)
+    const input = resolved.success.input
+    /** Keeps a finished response for later references, unless the request said `store: false`. */
+    const remember = (output: ReadonlyArray<ResponseStore.Item>) =>
+      resolved.success.store === false
+        ? Effect.void
+        : store.remember({ id: ResponsesDialect.responseId(requestId), input: typeof input === "string" ? [] : input, output })
+    /** The `response` object of a whole answer, kept. */
+    const whole = (answer: ChatResponse.ChatResponse) => {
+      const body = ResponsesDialect.response(answer, header(answer.model))
+      return Effect.as(remember(outputOf(body)), body)
+    }
     yield* Effect.annotateCurrentSpan({ requestId, model: request.model, stream: request.stream === true })
 
     if (request.stream === true) {
@@ -77,7 +106,7 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
       return yield* gateway.stream(request, caller).pipe(
         Effect.map((answer) =>
           HttpServerResponse.stream(
-            streamBody(answer, ResponsesDialect.initialStreamState(header(answer.route.model)), requestId, redactor),
+            streamBody(answer, ResponsesDialect.initialStreamState(header(answer.route.model)), requestId, redactor, remember),
             {
               contentType: "text/event-stream",
               headers: { "cache-control": "no-cache", ...RouteHeaders.make(requestId, answer.route, answer.attempts) }
@@ -92,10 +121,9 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
       const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
       return yield* gateway.conform(request, contract, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.jsonUnsafe(ResponsesDialect.response(answer.response, header(answer.response.model)), {
-            headers: RouteHeaders.conformed(requestId, answer)
-          })
+        Effect.flatMap((answer) =>
+          Effect.map(whole(answer.response), (body) =>
+            HttpServerResponse.jsonUnsafe(body, { headers: RouteHeaders.conformed(requestId, answer) }))
         ),
         Effect.catchTag("ContractFailed", (contractFailure) => Effect.succeed(refuse(contractError(contractFailure)))),
         Effect.catch(failure)
@@ -103,10 +131,9 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     }
 
     return yield* gateway.complete(request, caller).pipe(
-      Effect.map((answer) =>
-        HttpServerResponse.jsonUnsafe(ResponsesDialect.response(answer.response, header(answer.response.model)), {
-          headers: RouteHeaders.make(requestId, answer.route, answer.attempts)
-        })
+      Effect.flatMap((answer) =>
+        Effect.map(whole(answer.response), (body) =>
+          HttpServerResponse.jsonUnsafe(body, { headers: RouteHeaders.make(requestId, answer.route, answer.attempts) }))
       ),
       Effect.catch(failure)
     )

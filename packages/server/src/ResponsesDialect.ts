@@ -32,10 +32,10 @@ export const echoOf = (request: ResponsesRequest.ResponsesRequest): Echo => ({
   max_output_tokens: request.max_output_tokens ?? null,
   metadata: request.metadata ?? {},
   parallel_tool_calls: request.parallel_tool_calls ?? true,
-  previous_response_id: null,
+  previous_response_id: request.previous_response_id ?? null,
   reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
-  // Nothing is stored, whatever the request asked.
-  store: false,
+  // Kept for later references unless the request said not to (`ResponseStore`).
+  store: request.store !== false,
   temperature: request.temperature ?? null,
   text: { format: request.text?.format ?? { type: "text" } },
   tool_choice: request.tool_choice ?? "auto",

@@ -1,13 +1,14 @@
 /**
  * The OpenAI Responses request (`POST /v1/responses`) as OpenAI's SDKs send it, and its translation
- * into the canonical (Chat Completions shaped) request. The gateway stores nothing, so what needs a
- * stored response (`previous_response_id`, `item_reference` input items) is refused; so is every
- * hosted tool (web search, file search, computer use, ...): only function tools route to any
- * provider. What cannot be translated is a 400 naming the field, never dropped silently.
+ * into the canonical (Chat Completions shaped) request. What refers to a stored response
+ * (`previous_response_id`, `item_reference` input items) is resolved first (`ResponseStore`); every
+ * hosted tool (web search, file search, computer use, ...) is refused: only function tools route to
+ * any provider. What cannot be translated is a 400 naming the field, never dropped silently.
  */
-import { Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { ChatRequest } from "@switchyard/core"
 import * as ErrorBody from "./ErrorBody.ts"
+import type * as ResponseStore from "./ResponseStore.ts"
 
 const OptionalString = Schema.optionalKey(Schema.NullOr(Schema.String))
 
@@ -64,11 +65,14 @@ const ReasoningItem = Schema.Struct({
   content: Schema.optionalKey(Schema.NullOr(Schema.Array(SummaryText)))
 })
 
-/** Any other item (`item_reference`, hosted tool calls, ...): decoded so the refusal can name it. */
+/** An earlier response's item, by id (resolved from the `ResponseStore` before translation). */
+const ReferenceItem = Schema.Struct({ type: Schema.Literal("item_reference"), id: Schema.String })
+
+/** Any other item (hosted tool calls, ...): decoded so the refusal can name it. */
 const OtherItem = Schema.Struct({ type: Schema.String })
 
-const Item = Schema.Union([MessageItem, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, OtherItem])
-type Item = typeof Item.Type
+export const Item = Schema.Union([MessageItem, FunctionCallItem, FunctionCallOutputItem, ReasoningItem, ReferenceItem, OtherItem])
+export type Item = typeof Item.Type
 
 // -------------------------------------------------------------------------------------------------
 // the request
@@ -119,9 +123,9 @@ export const ResponsesRequest = Schema.Struct({
   }))),
   metadata: Schema.optionalKey(Schema.NullOr(Schema.Record(Schema.String, Schema.String))),
   user: OptionalString,
-  /** Nothing is stored whatever it says (`true` is OpenAI's default, so it is accepted). */
+  /** Whether the response is kept for later references (default true, as OpenAI's; see `ResponseStore`). */
   store: Schema.optionalKey(Schema.NullOr(Schema.Boolean)),
-  /** Read only to refuse it by name: there is no stored response to continue. */
+  /** A stored response to continue: its conversation goes before `input` (see `ResponseStore`). */
   previous_response_id: OptionalString,
   service_tier: OptionalString
 })
@@ -198,7 +202,8 @@ const assistantMessage = (a: Assistant): Message => ({
   ...(a.calls.length > 0 ? { tool_calls: a.calls } : {})
 })
 
-const needsStorage = "The gateway stores no responses: send the whole conversation in `input` (and `store: false`)."
+const needsStorage =
+  "Responses are kept for an hour by the instance that served them (with `store`); otherwise send the whole conversation in `input`."
 
 /**
  * The items as canonical messages. An assistant turn (its reasoning, message and function calls)
@@ -264,7 +269,7 @@ const messagesOf = (input: ResponsesRequest["input"]): Array<Message> => {
         return
       }
       case "item_reference":
-        throw unsupported(`Input items by reference cannot be resolved. ${needsStorage}`, `${param}.type`)
+        throw unsupported(`Input item ${(item as typeof ReferenceItem.Type).id} is not a stored response's. ${needsStorage}`, `${param}.id`)
       default:
         throw unsupported(`Input item type "${item.type}" cannot be routed to other providers.`, `${param}.type`)
     }
@@ -315,10 +320,39 @@ const formatOf = (format: typeof TextFormat.Type): ChatRequest.ResponseFormat =>
     }
     : { type: format.type }
 
+/**
+ * The request with what it refers to filled in: the conversation of `previous_response_id` before
+ * its input, and each `item_reference` replaced by the item. Fails with a 400 naming what is not
+ * in the store.
+ */
+export const resolveStored = (request: ResponsesRequest, store: ResponseStore.ResponseStoreShape) =>
+  Effect.gen(function*() {
+    const input: ReadonlyArray<Item> = typeof request.input === "string" ? [{ role: "user", content: request.input }] : request.input
+    const previousId = request.previous_response_id
+    const previous = previousId == null ? [] : yield* Effect.flatMap(store.conversation(previousId), Option.match({
+      onNone: () => Effect.fail(unsupported(`No stored response ${previousId}. ${needsStorage}`, "previous_response_id")),
+      onSome: (items) => Effect.succeed(items)
+    }))
+    const items = yield* Effect.forEach([...previous, ...input] as ReadonlyArray<Readonly<Record<string, unknown>>>, (item, i) => {
+      const id = item["id"]
+      return item["type"] === "item_reference" && typeof id === "string"
+        ? Effect.flatMap(store.item(id), Option.match({
+          onNone: () => Effect.fail(unsupported(`No stored item ${id}. ${needsStorage}`, `input[${i - previous.length}].id`)),
+          onSome: (stored) => Effect.succeed(stored)
+        }))
+        : Effect.succeed(item)
+    })
+    const decoded = yield* Schema.decodeUnknownEffect(Schema.Array(Item))(items).pipe(
+      Effect.mapError(() => ErrorBody.badRequest("A stored item could not be read back.", "input"))
+    )
+    const { previous_response_id: _, ...rest } = request
+    return { ...rest, input: decoded.length === 0 ? input : decoded } satisfies ResponsesRequest
+  })
+
 /** The canonical request for a Responses one. Throws an `ErrorBody.HttpError` for what cannot be translated. */
 export const toChatRequest = (request: ResponsesRequest): ChatRequest.ChatRequest => {
   if (request.previous_response_id != null) {
-    throw unsupported(`previous_response_id cannot be honoured. ${needsStorage}`, "previous_response_id")
+    throw unsupported(`previous_response_id must be resolved first (resolveStored). ${needsStorage}`, "previous_response_id")
   }
   if (request.text?.verbosity != null) {
     throw unsupported("text.verbosity has no equivalent on other providers.", "text.verbosity")

@@ -307,7 +307,7 @@ for (const { kind, wire } of upstreams) {
 }
 
 describe("POST /v1/responses refusals", () => {
-  it.live("refuses previous_response_id, unknown fields and hosted tools with a 400 naming them", () =>
+  it.live("refuses an unknown previous_response_id or item, unknown fields and hosted tools with a 400 naming them", () =>
     Effect.gen(function*() {
       const { openai, upstream } = yield* gatewayTo("openai")
       const refused = (body: Record<string, unknown>) =>
@@ -327,21 +327,48 @@ describe("POST /v1/responses refusals", () => {
       assert.strictEqual(hosted.param, "tools[1].type")
       assert.include(hosted.message, "web_search")
       const reference = yield* refused({ input: [{ type: "item_reference", id: "msg_1" }] })
-      assert.strictEqual(reference.param, "input[0].type")
+      assert.strictEqual(reference.param, "input[0].id")
       assert.lengthOf(yield* upstream.exchanges, 0)
     }))
 
-  it.live("accepts store, metadata and user, and stores nothing", () =>
+  it.live("keeps a stored response: a later request continues it (previous_response_id) or refers to its items", () =>
     Effect.gen(function*() {
       const { openai, upstream } = yield* gatewayTo("openai")
-      yield* upstream.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer({ text: ["ok"] }))
-      const response = yield* Effect.promise(() =>
-        openai.responses.create({ model: "smart", input: "hi", store: true, metadata: { team: "a" }, user: "u-1", max_output_tokens: 64 })
+      yield* upstream.enqueue(
+        OpenAiChatWire.route,
+        OpenAiChatWire.answer({ text: ["Paris."] }),
+        OpenAiChatWire.answer({ text: ["About 2 million."] }),
+        OpenAiChatWire.answer({ text: ["Yes."] }),
+        OpenAiChatWire.answer({ text: ["Not kept."] })
       )
-      assert.strictEqual(response.output_text, "ok")
-      assert.strictEqual((response as unknown as { store: boolean }).store, false)
-      const sent = (yield* upstream.exchanges)[0]!.request.json as Record<string, unknown>
-      assert.strictEqual(sent["user"], "u-1")
+      const first = yield* Effect.promise(() =>
+        openai.responses.create({ model: "smart", input: "Capital of France?", metadata: { team: "a" }, user: "u-1", max_output_tokens: 64 })
+      )
+      assert.strictEqual(first.output_text, "Paris.")
+      assert.strictEqual((first as unknown as { store: boolean }).store, true)
+      const second = yield* Effect.promise(() =>
+        openai.responses.create({ model: "smart", input: "How many people live there?", previous_response_id: first.id })
+      )
+      assert.strictEqual(second.output_text, "About 2 million.")
+      const third = yield* Effect.promise(() =>
+        openai.responses.create({
+          model: "smart",
+          input: [{ role: "user", content: "Capital of France?" }, { type: "item_reference", id: first.output[0]!.id! }, { role: "user", content: "Sure?" }]
+        } as never)
+      )
+      assert.strictEqual((third as { output_text: string }).output_text, "Yes.")
+      const unkept = yield* Effect.promise(() => openai.responses.create({ model: "smart", input: "hi", store: false }))
+      const bodies = (yield* upstream.exchanges).map((e) => e.request.json as { messages: Array<{ role: string; content: unknown }>; user?: string })
+      assert.strictEqual(bodies[0]!.user, "u-1")
+      assert.deepStrictEqual(bodies[1]!.messages.map((m) => [m.role, m.content]), [
+        ["user", "Capital of France?"],
+        ["assistant", "Paris."],
+        ["user", "How many people live there?"]
+      ])
+      assert.deepStrictEqual(bodies[2]!.messages.map((m) => m.role), ["user", "assistant", "user"])
+      assert.include(JSON.stringify(bodies[2]!.messages[1]), "Paris.")
+      const missing = yield* failureOf(() => openai.responses.create({ model: "smart", input: "more", previous_response_id: unkept.id }))
+      assert.instanceOf(missing, OpenAI.BadRequestError)
     }))
 
   it.live("answers another method with 405", () =>
