@@ -4,7 +4,8 @@
  * provider there is), holds budget, and hands the routes to the `Router` (health-aware order,
  * retries and failover under one deadline, hedging), reporting every attempt. A stream fails over
  * invisibly until its first content event; after that it is committed to its route. Embeddings go
- * the same way over the routes whose provider has them.
+ * the same way over the routes whose provider has them. Token counts ask the first route whose
+ * provider can count, else estimate.
  */
 import { Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
@@ -64,6 +65,21 @@ export interface EmbeddingAnswer {
   readonly attempts: ReadonlyArray<Attempt>
 }
 
+/**
+ * The input tokens of a request: the provider's own count (`method` `provider:<name>`), or the
+ * gateway's estimate (`method` the estimator's, e.g. `approx:o200k_base`).
+ */
+export interface TokenCount {
+  readonly inputTokens: number
+  readonly source: "provider" | "estimate"
+  readonly method: string
+  /** The route that counted, when a provider did. */
+  readonly route?: Route | undefined
+}
+
+/** How long a provider's token count may take before the estimate is used instead. */
+export const countTokensTimeout = Duration.seconds(5)
+
 /** A stream committed to `route`; `attempts` lists the routes tried before it. */
 export interface StreamingAnswer {
   readonly route: Route
@@ -89,6 +105,13 @@ export class Gateway extends Context.Service<Gateway, {
    * naming `model`), with failover, breakers and the deadline as for `complete`, every attempt metered.
    */
   readonly embed: (request: Embeddings.EmbeddingRequest, caller?: Caller) => Effect.Effect<EmbeddingAnswer, GatewayError>
+  /**
+   * The input tokens of a chat request: counted by the first of the model's routes whose provider
+   * has a token-count API (with the route's model, within `countTokensTimeout`), else, or when that
+   * count fails, the estimate. Never fails (a model no route serves is estimated too), holds no
+   * budget and writes no ledger row: counting is free.
+   */
+  readonly countTokens: (request: ChatRequest.ChatRequest, caller?: Caller) => Effect.Effect<TokenCount>
   /**
    * Model names clients can use: aliases, then every model a provider lists (the routes of all that
    * list it), then `provider/model` for each.
@@ -207,8 +230,8 @@ export const make = (config: GatewayConfig) =>
 
     /**
      * A routing failure as the gateway's: the last provider error decides what the client sees. When
-     * no call was made because every breaker was open, the client hears why they opened (a rate
-     * limit stays a 429) and when the first reopens (`Retry-After`).
+     * no call was made because every route was refused (an open breaker, a rate-limit cooldown), the
+     * client hears why (a rate limit stays a 429) and when the first is usable again (`Retry-After`).
      */
     const failed = (error: RoutingError.RoutingError, now: number): GatewayError =>
       error._tag === "AttemptFailed"
@@ -217,7 +240,7 @@ export const make = (config: GatewayConfig) =>
 
     const allOpen = (attempts: ReadonlyArray<Attempt>, now: number): ProviderError.ProviderError => {
       const soonest = attempts
-        .flatMap((a) => (a.circuit === undefined ? [] : [{ route: a.route, ...a.circuit }]))
+        .flatMap((a) => (a.circuit === undefined ? [] : [{ route: a.route, cooling: a.outcome === "cooling_down", ...a.circuit }]))
         .sort((a, b) => a.reopensAt - b.reopensAt)[0]
       if (soonest === undefined) {
         return new Errors.Overloaded({ provider: "switchyard", message: "No route is available: every circuit breaker is open." })
@@ -226,11 +249,10 @@ export const make = (config: GatewayConfig) =>
         ? soonest.openedBy as ProviderError.Category
         : "overloaded"
       const wait = Math.max(1000, soonest.reopensAt - now)
+      const why = soonest.cooling ? "is cooling down after a rate limit" : `opened after ${category.replace("_", " ")} failures`
       return Errors.make(category, {
         provider: soonest.route.provider,
-        message: `No route is available: every circuit breaker is open; ${label(soonest.route)} opened after ${
-          category.replace("_", " ")
-        } failures and is tried again in ${Math.ceil(wait / 1000)} s.`,
+        message: `No route is available now: ${label(soonest.route)} ${why} and is tried again in ${Math.ceil(wait / 1000)} s.`,
         retryAfter: Duration.millis(wait)
       })
     }
@@ -328,6 +350,34 @@ export const make = (config: GatewayConfig) =>
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
       }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }))
 
+    const countTokens = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
+      Effect.gen(function*() {
+        const routes = yield* routesFor(request, caller).pipe(
+          Effect.catchTag("UnknownModel", () => Effect.succeed<ReadonlyArray<Route>>([]))
+        )
+        // The provider as registered: counting is not metered (no ledger row, nothing spent).
+        const counting = routes.flatMap((route) => {
+          const count = Option.match(registry.get(route.provider), { onNone: () => undefined, onSome: (e) => e.provider.countTokens })
+          return count === undefined ? [] : [{ route, count }]
+        })[0]
+        const estimated = Effect.map(
+          estimate.input({ ...request, model: routes[0]?.model ?? request.model }),
+          (e): TokenCount => ({ inputTokens: e.usage.inputTokens, source: "estimate", method: e.method })
+        )
+        if (counting === undefined) return yield* estimated
+        const { count, route } = counting
+        return yield* count({ ...request, model: route.model }).pipe(
+          Effect.timeout(countTokensTimeout),
+          Effect.map((inputTokens): TokenCount => ({ inputTokens, source: "provider", method: `provider:${route.provider}`, route })),
+          Effect.catch((error) =>
+            Effect.andThen(
+              Effect.logWarning(`route ${label(route)} could not count tokens, estimating: ${error.message}`),
+              estimated
+            )
+          )
+        )
+      }).pipe(Effect.withSpan("Gateway.countTokens", { attributes: { model: request.model } }))
+
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
         const p = yield* prepare(request, caller, chatBound(request))
@@ -413,7 +463,7 @@ export const make = (config: GatewayConfig) =>
       }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
-    return Gateway.of({ resolve, models, complete, stream, conform, embed })
+    return Gateway.of({ resolve, models, complete, stream, conform, embed, countTokens })
   })
 
 /** The gateway over the registry, with the config's aliases. */

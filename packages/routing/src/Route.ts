@@ -23,10 +23,11 @@ export const key = (route: Route): string => `${route.provider}/${route.model}`
 export type Role = "primary" | "retry" | "hedge" | "fallback"
 
 /**
- * How an attempt ended: `ok`, the failure's category, `cancelled` (lost a hedge race), or
- * `circuit_open`: the route's breaker refused it, and no call was made.
+ * How an attempt ended: `ok`, the failure's category, `cancelled` (lost a hedge race), or no call
+ * made: `circuit_open` (the route's breaker refused it) or `cooling_down` (it said it is rate
+ * limited, and its Retry-After has not passed).
  */
-export type Outcome = "ok" | ProviderError.Category | "cancelled" | "circuit_open"
+export type Outcome = "ok" | ProviderError.Category | "cancelled" | "circuit_open" | "cooling_down"
 
 /** One attempt of a routed request. */
 export interface Attempt {
@@ -39,7 +40,7 @@ export interface Attempt {
   readonly startedAt: number
   /** Until the answer (whole answers) or the first content event (streams), or the failure. */
   readonly durationMs: number
-  /** For `circuit_open`: when the breaker admits a probe again (Clock ms), and what opened it. */
+  /** For `circuit_open` and `cooling_down`: when the route is usable again (Clock ms), and why not now. */
   readonly circuit?: { readonly reopensAt: number; readonly openedBy: string | undefined } | undefined
   /** Set when this attempt outlived the hedge delay but the hedge budget refused the hedge. */
   readonly hedge?: HedgeNote | undefined

@@ -14,8 +14,16 @@ export type { Admission, Verdict } from "./internal/breaker.ts"
 export type Status = "closed" | "open" | "half_open"
 
 export interface RouteHealthShape {
-  /** Asks to call the route: `Allowed`, `Probe` (the one half-open trial) or `Rejected` until `reopensAt`. */
-  readonly admit: (key: string) => Effect.Effect<Breaker.Admission>
+  /**
+   * Asks to call the route: `Allowed`, `Probe` (the one half-open trial) or `Rejected` until
+   * `reopensAt` (open, or cooling down after a rate limit unless `throughCooldown`).
+   */
+  readonly admit: (key: string, options?: { readonly throughCooldown?: boolean }) => Effect.Effect<Breaker.Admission>
+  /**
+   * Refuses the route for `retryAfter` (else the configured `rateLimitCooldown`) without opening
+   * it: it is rate limited, not down.
+   */
+  readonly cool: (key: string, retryAfter: Duration.Duration | undefined) => Effect.Effect<void>
   /**
    * Reports how an admitted call went: `failure` for retryable failures, `success`, or `ignored`
    * (cancelled or not the route's fault), with the failure's category as `reason` (a circuit it
@@ -47,6 +55,8 @@ export interface Options {
   readonly jitter?: number | undefined
   /** After this long without a verdict a probe is presumed lost (default 1 minute). */
   readonly probeLease?: Duration.Input | undefined
+  /** How long a route that answered "rate limited" without `Retry-After` cools down (default 1 second). */
+  readonly rateLimitCooldown?: Duration.Input | undefined
 }
 
 export const config = (options: Options = {}): Breaker.BreakerConfig => ({
@@ -65,9 +75,16 @@ export const make = (options: Options = {}): Effect.Effect<RouteHealthShape, nev
   Effect.gen(function*() {
     const store = yield* HealthStore.HealthStore
     const cfg = config(options)
+    const coolMs = Duration.toMillis(options.rateLimitCooldown ?? "1 second")
     return {
-      admit: (key) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => store.modify(key, (state) => Breaker.admit(state, now, cfg))),
+      admit: (key, options) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          store.modify(key, (state) => Breaker.admit(state, now, cfg, options?.throughCooldown === true))),
+      cool: (key, retryAfter) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          const until = now + (retryAfter === undefined ? coolMs : Duration.toMillis(retryAfter))
+          return store.modify(key, (state) => [undefined, Breaker.cool(state, until)] as const)
+        }),
       record: (key, admission, verdict, reason) =>
         admission._tag === "Rejected" ? Effect.void : Effect.gen(function*() {
           const now = yield* Clock.currentTimeMillis

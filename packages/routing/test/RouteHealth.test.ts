@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
 import { RouteHealth } from "../src/index.ts"
 
@@ -92,4 +92,20 @@ describe("RouteHealth", () => {
       consecutiveFailures: 10,
       failureRate: { threshold: 0.6, window: 6 }
     }))))
+
+  it.effect("a rate limit cools the route down for its Retry-After, else the default, without opening it", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.RouteHealth
+      yield* health.cool(key, Duration.seconds(20))
+      const cooling = yield* health.admit(key)
+      assert.deepStrictEqual(cooling, { _tag: "Rejected", reopensAt: 20_000, reason: "rate_limited", cooling: true })
+      // The request that waited out its own Retry-After is let through; nobody else is.
+      assert.strictEqual((yield* health.admit(key, { throughCooldown: true }))._tag, "Allowed")
+      assert.strictEqual(yield* health.status(key), "closed")
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual((yield* health.admit(key))._tag, "Allowed")
+      yield* health.cool(key, undefined)
+      const short = yield* health.admit(key)
+      assert.isTrue(short._tag === "Rejected" && short.reopensAt === 21_000)
+    }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
 })

@@ -1,6 +1,8 @@
 /**
  * The circuit breaker as a pure state machine: `admit` and `record` map a state (and the time) to
  * a decision and the next state, so any store that can update one key atomically can hold it.
+ * Beside it, a closed circuit can be cooling down (`cool`): a route that answered "rate limited" is
+ * not down, only busy until a time, so it is refused until then without counting towards opening.
  */
 
 export interface BreakerConfig {
@@ -22,6 +24,8 @@ export type BreakerState =
     readonly consecutive: number
     /** Recent outcomes, oldest first, `true` for a failure (at most `failureRate.window`). */
     readonly recent: ReadonlyArray<boolean>
+    /** Refused until this time (Clock ms): the route said it is rate limited. */
+    readonly coolingUntil?: number | undefined
   }
   | {
     readonly _tag: "Open"
@@ -38,14 +42,28 @@ export const initial: BreakerState = { _tag: "Closed", generation: 0, consecutiv
 export type Admission =
   | { readonly _tag: "Allowed"; readonly generation: number }
   | { readonly _tag: "Probe"; readonly generation: number }
-  | { readonly _tag: "Rejected"; readonly reopensAt: number; readonly reason?: string | undefined }
+  | {
+    readonly _tag: "Rejected"
+    readonly reopensAt: number
+    readonly reason?: string | undefined
+    /** Refused because the route is cooling down after a rate limit, not because it is open. */
+    readonly cooling?: boolean | undefined
+  }
 
 export type Verdict = "success" | "failure" | "ignored"
 
-export const admit = (state: BreakerState, now: number, config: BreakerConfig): readonly [Admission, BreakerState] => {
+/** `throughCooldown`: a retry the route's own `Retry-After` was waited for is let through. */
+export const admit = (
+  state: BreakerState,
+  now: number,
+  config: BreakerConfig,
+  throughCooldown = false
+): readonly [Admission, BreakerState] => {
   switch (state._tag) {
     case "Closed":
-      return [{ _tag: "Allowed", generation: state.generation }, state]
+      return !throughCooldown && state.coolingUntil !== undefined && now < state.coolingUntil
+        ? [{ _tag: "Rejected", reopensAt: state.coolingUntil, reason: "rate_limited", cooling: true }, state]
+        : [{ _tag: "Allowed", generation: state.generation }, state]
     case "Open":
       return now < state.reopensAt
         ? [{ _tag: "Rejected", reopensAt: state.reopensAt, reason: state.reason }, state]
@@ -74,6 +92,10 @@ const trips = (consecutive: number, recent: ReadonlyArray<boolean>, config: Brea
   if (rate === undefined || recent.length < rate.minimumCalls) return false
   return recent.filter(Boolean).length / recent.length >= rate.threshold
 }
+
+/** Cools a closed circuit down until `until` (the later of two cooldowns holds). */
+export const cool = (state: BreakerState, until: number): BreakerState =>
+  state._tag === "Closed" ? { ...state, coolingUntil: Math.max(until, state.coolingUntil ?? 0) } : state
 
 /** `random` in [0, 1) places the reopening inside the jitter band; `reason` names a failure. */
 export const record = (

@@ -86,8 +86,14 @@ export const execute = <C>(
                 const e = error.value
                 state.lastError = e
                 settle({ route, role, outcome: e.category, status: e.status, startedAt, durationMs })
-                const judged = e.retryable && (plan.timeoutsJudgeRoutes || e.category !== "timeout")
-                yield* health.record(key(route), admission, judged ? "failure" : "ignored", e.category)
+                if (e.category === "rate_limited") {
+                  // Busy, not down: the route cools down for its Retry-After instead of counting towards opening.
+                  yield* health.record(key(route), admission, "ignored")
+                  yield* health.cool(key(route), e.retryAfter)
+                } else {
+                  const judged = e.retryable && (plan.timeoutsJudgeRoutes || e.category !== "timeout")
+                  yield* health.record(key(route), admission, judged ? "failure" : "ignored", e.category)
+                }
               } else {
                 settle({ route, role, outcome: "cancelled", startedAt, durationMs })
                 yield* health.record(key(route), admission, "ignored")
@@ -97,7 +103,10 @@ export const execute = <C>(
         )
       })
 
-    /** The next admitted route from the queue; a rejected one is logged as `circuit_open` and skipped. */
+    /**
+     * The next admitted route from the queue; a refused one is logged (`circuit_open`, or
+     * `cooling_down` after a rate limit) and skipped.
+     */
     const nextAdmitted = Effect.gen(function*() {
       while (queue.length > 0) {
         const next = queue.shift()!
@@ -106,7 +115,7 @@ export const execute = <C>(
         attempts.push({
           route: next.route,
           role: next.role,
-          outcome: "circuit_open",
+          outcome: admission.cooling === true ? "cooling_down" : "circuit_open",
           startedAt: yield* Clock.currentTimeMillis,
           durationMs: 0,
           circuit: { reopensAt: admission.reopensAt, openedBy: admission.reason }
@@ -173,7 +182,8 @@ export const execute = <C>(
         // After a hedged round both routes have failed: move on rather than retry one of them.
         if (decision._tag !== "Retry" || state.hedged !== hedgedBefore) break
         yield* Effect.sleep(decision.delay)
-        const again = yield* health.admit(key(route))
+        // The pause was the route's own Retry-After (or longer): its cooldown lets this retry through.
+        const again = yield* health.admit(key(route), { throughCooldown: true })
         if (again._tag === "Rejected") break
         admission = again
         role = "retry"
