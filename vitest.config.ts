@@ -16,8 +16,8 @@ const workspaces = [...readdirSync("packages").map((dir) => join("packages", dir
   }))
 
 // One project per package (vitest's `test.projects` replaces the deprecated vitest.workspace.ts),
-// and `latency`: tests that assert response times, run after the others, alone, so the machine's
-// other work does not decide them.
+// and `latency`: tests that assert response times, run after the others, one file at a time, so
+// the machine's other work does not decide them.
 export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
@@ -26,7 +26,13 @@ export default defineConfig({
       ...workspaces,
       {
         extends: true,
-        test: { name: "latency", include: ["packages/*/test/**/*.latency.ts"], sequence: { groupOrder: 1 } }
+        test: {
+          name: "latency",
+          include: ["packages/*/test/**/*.latency.ts"],
+          sequence: { groupOrder: 1 },
+          // One file at a time: each measures response times, which another file's load would skew.
+          fileParallelism: false
+        }
       }
     ],
     testTimeout: 30_000
