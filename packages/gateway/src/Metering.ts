@@ -10,7 +10,7 @@
  * Embeddings are metered the same way: input tokens as the provider reported them, else counted
  * from the input texts (the answer then carries that estimate as its usage), no output.
  */
-import { Cause, Clock, Context, Effect, Exit, Layer, Option, Stream } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, Option, Ref, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 
@@ -35,12 +35,15 @@ export class Metering extends Context.Service<Metering, {
 }>()("@switchyard/gateway/Metering") {}
 
 /** What an attempt produced, as far as it got. */
-interface Progress {
-  usage: Usage.Usage | undefined
-  text: string
+export interface Progress {
+  readonly usage: Usage.Usage | undefined
+  readonly text: string
   /** Output streamed since the last usage report, which that report does not count. */
-  unreported: string
+  readonly unreported: string
 }
+
+/** Nothing produced yet. */
+export const started: Progress = { usage: undefined, text: "", unreported: "" }
 
 const responseText = (response: ChatResponse.ChatResponse): string =>
   response.choices
@@ -60,6 +63,13 @@ const eventText = (event: StreamEvent.StreamEvent): string => {
     default:
       return ""
   }
+}
+
+/** The progress after one stream event: a usage report replaces the last one; output text adds up. */
+export const step = (progress: Progress, event: StreamEvent.StreamEvent): Progress => {
+  if (event._tag === "UsageReport") return { ...progress, usage: event.usage, unreported: "" }
+  const text = eventText(event)
+  return text === "" ? progress : { usage: progress.usage, text: progress.text + text, unreported: progress.unreported + text }
 }
 
 const zero = Usage.make({ inputTokens: 0, outputTokens: 0 })
@@ -206,7 +216,7 @@ export const make = Effect.gen(function*() {
                 request,
                 Exit.isSuccess(exit)
                   ? { usage: exit.value.usage, text: responseText(exit.value), unreported: "" }
-                  : { usage: undefined, text: "", unreported: "" }
+                  : started
               )
             )
           )
@@ -214,21 +224,13 @@ export const make = Effect.gen(function*() {
     stream: (request) =>
       Stream.unwrap(Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
-        const progress: Progress = { usage: undefined, text: "", unreported: "" }
+        const progress = yield* Ref.make(started)
         return provider.stream(request).pipe(
-          Stream.tap((event) =>
-            Effect.sync(() => {
-              if (event._tag === "UsageReport") {
-                progress.usage = event.usage
-                progress.unreported = ""
-              } else {
-                const text = eventText(event)
-                progress.text += text
-                progress.unreported += text
-              }
-            })
-          ),
-          Stream.onExit((exit) => record(provider.name, request.model, startedAt, exit, chatUsage(request, progress)))
+          // One update per chunk of events that arrived together.
+          Stream.mapArrayEffect((events) => Effect.as(Ref.update(progress, (p) => events.reduce(step, p)), events)),
+          Stream.onExit((exit) =>
+            Effect.flatMap(Ref.get(progress), (p) => record(provider.name, request.model, startedAt, exit, chatUsage(request, p)))
+          )
         )
       })),
     ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
