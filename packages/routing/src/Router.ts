@@ -4,7 +4,7 @@
  * streams and commits to the first attempt that yields a content event: before that any failure
  * fails over invisibly, after it a break surfaces as `StreamBroken` with the delivered event count.
  */
-import { Clock, Context, Duration, Effect, Exit, Layer, type Pull, Scope, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Exit, Layer, type Pull, Ref, Scope, Stream } from "effect"
 import type { ProviderError, StreamEvent } from "@switchyard/core"
 import * as Deadline from "./Deadline.ts"
 import * as FailoverPolicy from "./FailoverPolicy.ts"
@@ -151,7 +151,8 @@ export const make = (
         const { head, rest, scope } = result.value
         const attempts = [...result.attempts]
         const startedAt = attempts[attempts.length - 1]?.startedAt ?? p.deadline.startedAt
-        let delivered = 0
+        // How many events reached the consumer: what a `StreamBroken` reports.
+        const delivered = yield* Ref.make(0)
         const tail = Stream.fromPull(
           Effect.succeed(rest as Pull.Pull<readonly [StreamEvent.StreamEvent, ...Array<StreamEvent.StreamEvent>], ProviderError.ProviderError>)
         )
@@ -162,9 +163,11 @@ export const make = (
           attempts,
           stream: Stream.fromIterable(head).pipe(
             Stream.concat(tail),
-            Stream.tap(() => Effect.sync(() => delivered++)),
+            Stream.mapArrayEffect((events) => Effect.as(Ref.update(delivered, (n) => n + events.length), events)),
             Stream.concat(Stream.fromEffectDrain(done)),
-            Stream.mapError((error) => new StreamBroken({ error, delivered, attempts })),
+            Stream.catch((error) =>
+              Stream.fromEffect(Effect.flatMap(Ref.get(delivered), (count) => Effect.fail(new StreamBroken({ error, delivered: count, attempts }))))
+            ),
             Stream.ensuring(Scope.close(scope, Exit.void))
           )
         }
