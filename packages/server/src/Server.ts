@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http"
 import { Effect, Layer, Logger } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { FetchHttpClient, type HttpClient, HttpRouter, HttpServerResponse } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
@@ -91,13 +91,17 @@ export type Services =
   | ClientKeys.ClientKeys
 
 /**
- * The gateway's services for a config: providers over Node's undici HTTP client, the cost services
- * (a relative ledger path is taken from `baseDir`, the config file's folder), client keys, the
- * router, and the `Gateway`.
+ * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
+ * the cost services (a relative ledger path is taken from `baseDir`, the config file's folder),
+ * client keys, the router, and the `Gateway`.
  */
 export const gatewayLayer = (
   config: GatewayConfig.GatewayConfig,
-  options: { readonly baseDir?: string | undefined } = {}
+  options: {
+    readonly baseDir?: string | undefined
+    /** How upstreams are called (default: Node's undici). */
+    readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
+  } = {}
 ): Layer.Layer<Services, CostLedger.LedgerError> =>
   Gateway.layer(config).pipe(
     Layer.provideMerge(egressLayer(config)),
@@ -106,7 +110,7 @@ export const gatewayLayer = (
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
     Layer.provide(RoutingConfig.layer(config.routing)),
-    Layer.provide(NodeHttpClient.layerUndici)
+    Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici)
   )
 
 export interface ListenOptions {
@@ -141,3 +145,35 @@ export const layer = (options: ListenOptions) =>
   HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
     Layer.provideMerge(NodeHttpServer.layer(createGatewayServer, { host: options.host, port: options.port }))
   )
+
+/**
+ * The same `routes` as a web-standard `fetch` handler, for runtimes other than Node's server (tested
+ * under `Bun.serve`): the gateway's services as in `gatewayLayer`, but upstream calls go through
+ * `fetch` (`FetchHttpClient`) instead of undici. The services are built at once; a failed build
+ * (a ledger that cannot open) rejects every request. `dispose` releases them. A relative ledger path
+ * is taken from `baseDir` (default `"."`); note the SQLite ledger needs `node:sqlite`.
+ */
+export const webHandler = (
+  config: GatewayConfig.GatewayConfig,
+  options: { readonly baseDir?: string | undefined } = {}
+): { readonly handler: (request: Request) => Promise<Response>; readonly dispose: () => Promise<void> } => {
+  const services = gatewayLayer(config, { baseDir: options.baseDir ?? ".", httpClient: FetchHttpClient.layer })
+  const web = HttpRouter.toWebHandler(Layer.provideMerge(routes, services), { disableLogger: true })
+  return {
+    // As on the Node server, an undecodable path is taken literally (see `decodablePath`).
+    handler: (request) => {
+      const url = decodablePath(request.url)
+      if (url === request.url) return web.handler(request)
+      // `duplex` (needed to pass a streamed body on) is not in TypeScript's `RequestInit` yet.
+      const init: RequestInit & { readonly duplex: "half" } = {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+        duplex: "half"
+      }
+      return web.handler(new Request(url, init))
+    },
+    dispose: web.dispose
+  }
+}
