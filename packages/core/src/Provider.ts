@@ -1,6 +1,6 @@
 /**
  * The `Provider` service: one upstream LLM API that can answer a canonical chat request, whole or
- * streamed, and, when its API has them, embeddings. Adapters build it over `HttpClient` (see
+ * streamed, and, when its API has them, embeddings and a count of a request's input tokens. Adapters build it over `HttpClient` (see
  * `ProviderHttp`); tests swap in mock layers. The request's `model` is the upstream model name,
  * already resolved by routing.
  */
@@ -19,6 +19,11 @@ export interface ProviderShape {
   readonly stream: (request: ChatRequest) => Stream.Stream<StreamEvent, ProviderError>
   /** Vectors for the request's inputs; absent when the provider has no embeddings API. */
   readonly embed?: ((request: EmbeddingRequest) => Effect.Effect<EmbeddingResponse, ProviderError>) | undefined
+  /**
+   * The input tokens of the request as the provider itself counts them (nothing is generated, nothing
+   * billed); absent when the provider has no token-count API.
+   */
+  readonly countTokens?: ((request: ChatRequest) => Effect.Effect<number, ProviderError>) | undefined
 }
 
 export class Provider extends Context.Service<Provider, ProviderShape>()("@switchyard/core/Provider") {}

@@ -1,7 +1,7 @@
 /**
  * Builds a `Provider` over `HttpClient` from a `Dialect`: the pure description of one wire format
  * (how to encode a request, decode a response and a stream, which error codes differ, and, when the
- * API has them, how to ask for embeddings). Everything
+ * API has them, how to ask for embeddings and for a token count). Everything
  * transport-related lives here once: auth and extra headers, status checks, error bodies through the
  * one classifier, transport failures, and abort on interruption (interrupting the effect or the
  * stream cancels the HTTP request and closes its socket).
@@ -37,6 +37,44 @@ export interface EmbeddingsDialect {
   readonly decode: (body: unknown, context: CallContext) => Effect.Effect<EmbeddingResponse, ProviderError>
 }
 
+/**
+ * A wire format's token-count endpoint: the request to send (the chat request's prompt, see
+ * `countable`), and the number of input tokens from its answer.
+ */
+export interface CountTokensDialect {
+  readonly encode: (request: ChatRequest, context: CallContext) => Effect.Effect<Encoded, ProviderError>
+  readonly decode: (body: unknown, context: CallContext) => Effect.Effect<number, ProviderError>
+}
+
+/**
+ * The part of a chat request that is counted as input: what only shapes the output (limits,
+ * sampling, stop sequences, `n`, `seed`, logprobs, service tier, end user, streaming) is left out,
+ * so a token count never fails on a generation setting its API does not take.
+ */
+export const countable = (request: ChatRequest): ChatRequest => {
+  const {
+    frequency_penalty: _frequencyPenalty,
+    logit_bias: _logitBias,
+    logprobs: _logprobs,
+    max_completion_tokens: _maxCompletionTokens,
+    max_tokens: _maxTokens,
+    metadata: _metadata,
+    n: _n,
+    presence_penalty: _presencePenalty,
+    seed: _seed,
+    service_tier: _serviceTier,
+    stop: _stop,
+    stream: _stream,
+    stream_options: _streamOptions,
+    temperature: _temperature,
+    top_logprobs: _topLogprobs,
+    top_p: _topP,
+    user: _user,
+    ...prompt
+  } = request
+  return prompt
+}
+
 /** One wire format, as pure functions over the canonical model. */
 export interface Dialect {
   readonly encode: (request: ChatRequest, stream: boolean, context: CallContext) => Effect.Effect<Encoded, ProviderError>
@@ -50,6 +88,8 @@ export interface Dialect {
   readonly errorRules?: ErrorClassifier.Rules | undefined
   /** The embeddings endpoint, when the API has one: the provider then has `embed`. */
   readonly embeddings?: EmbeddingsDialect | undefined
+  /** The token-count endpoint, when the API has one: the provider then has `countTokens`. */
+  readonly countTokens?: CountTokensDialect | undefined
 }
 
 export interface Options {
@@ -134,9 +174,22 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
       }
     }
 
+    const counting = dialect.countTokens
+    const countTokens = counting === undefined ? {} : {
+      countTokens: (request: ChatRequest) => {
+        const context: CallContext = { provider: name, model: request.model }
+        return post(context, counting.encode(request, context)).pipe(
+          Effect.flatMap(({ response }) => readJson(response)),
+          Effect.flatMap((json) => counting.decode(json, context)),
+          Effect.withSpan("Provider.countTokens", { attributes: { provider: name, model: request.model } })
+        )
+      }
+    }
+
     return {
       name,
       ...embed,
+      ...countTokens,
       complete: (request) =>
         send(request, false).pipe(
           Effect.flatMap(({ context, response }) =>

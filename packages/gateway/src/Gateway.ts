@@ -7,7 +7,7 @@
  * the same way over the routes whose provider has them. Token counts ask the first route whose
  * provider can count, else estimate.
  */
-import { Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
@@ -369,11 +369,14 @@ export const make = (config: GatewayConfig) =>
         return yield* count({ ...request, model: route.model }).pipe(
           Effect.timeout(countTokensTimeout),
           Effect.map((inputTokens): TokenCount => ({ inputTokens, source: "provider", method: `provider:${route.provider}`, route })),
-          Effect.catch((error) =>
-            Effect.andThen(
-              Effect.logWarning(`route ${label(route)} could not count tokens, estimating: ${error.message}`),
-              estimated
-            )
+          // Any failure (an error, the timeout, a defect) falls back to the estimate; an interruption does not.
+          Effect.catchCause((cause) =>
+            Cause.hasInterruptsOnly(cause)
+              ? Effect.interrupt
+              : Effect.andThen(
+                Effect.logWarning(`route ${label(route)} could not count tokens, estimating instead`, cause),
+                estimated
+              )
           )
         )
       }).pipe(Effect.withSpan("Gateway.countTokens", { attributes: { model: request.model } }))

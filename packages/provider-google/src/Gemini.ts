@@ -2,11 +2,13 @@
  * The Google Gemini API (`generateContent`, `streamGenerateContent?alt=sse`) as an upstream dialect,
  * for Gemini and Gemma models: system instructions, `contents`/`parts`, images and files, function
  * declarations and calls, JSON schema output, thinking, service tiers, and `usageMetadata` with
- * cached, tool-use prompt and thought tokens; and embeddings (`batchEmbedContents`).
+ * cached, tool-use prompt and thought tokens; embeddings (`batchEmbedContents`); and token counts
+ * (`countTokens`).
  */
 import { Effect, Layer } from "effect"
 import type { HttpClient } from "effect/http"
 import { Provider, ProviderHttp } from "@switchyard/core"
+import * as CountTokens from "./internal/countTokens.ts"
 import * as Embeddings from "./internal/embeddings.ts"
 import * as Encode from "./internal/encode.ts"
 import * as Errors from "./internal/errors.ts"
@@ -23,7 +25,8 @@ export const dialect: ProviderHttp.Dialect = {
   decodeStream: GeminiStream.decodeStream,
   authHeaders: (apiKey) => ({ "x-goog-api-key": apiKey }),
   errorRules: Errors.errorRules,
-  embeddings: Embeddings.dialect
+  embeddings: Embeddings.dialect,
+  countTokens: CountTokens.dialect
 }
 
 /** The provider's name, and optionally its base URL (default above), API key and extra headers. */

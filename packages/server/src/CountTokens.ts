@@ -1,11 +1,14 @@
 /**
  * `POST /v1/messages/count_tokens`: Anthropic's token count of a Messages request, for any route.
- * The count is the gateway's tokenizer estimate (`o200k_base`, or the model's own encoding for
- * OpenAI models), said so in `x-switchyard-estimate-method`; errors are in Anthropic's shape.
+ * The count is the route's provider's own where it has a token-count API (Anthropic, Gemini): the
+ * first of the model's routes that can count is asked. Otherwise, or when that count fails or is
+ * slow, it is the gateway's tokenizer estimate (`o200k_base`, or the model's own encoding for OpenAI
+ * models), said so in `x-switchyard-estimate-method`. `x-switchyard-count-source` says which
+ * (`provider` or `estimate`); errors are in Anthropic's shape. Counting is free: no ledger row.
  */
 import { Effect, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { Estimate } from "@switchyard/cost"
+import { Gateway } from "@switchyard/gateway"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as Endpoint from "./Endpoint.ts"
@@ -21,7 +24,13 @@ const CountRequest = Schema.Struct({
 const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
   typeof u === "object" && u !== null && "status" in u && "body" in u
 
-export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, ({ refuse }) =>
+/** The headers that say where a count came from. */
+const sourceHeaders = (counted: Gateway.TokenCount): Record<string, string> =>
+  counted.source === "provider"
+    ? { "x-switchyard-count-source": "provider" }
+    : { "x-switchyard-count-source": "estimate", "x-switchyard-estimate-method": counted.method }
+
+export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, ({ client, refuse, requestId }) =>
   Effect.gen(function*() {
     const decoded = yield* Effect.result(RequestBody.decode(CountRequest, { knownFields: Object.keys(CountRequest.fields) }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
@@ -30,10 +39,7 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
       catch: (e) => (isHttpError(e) ? e : ErrorBody.badRequest(String(e)))
     }))
     if (translated._tag === "Failure") return refuse(translated.failure)
-    const estimate = yield* Estimate.Estimate
-    const counted = yield* estimate.input(translated.success)
-    return HttpServerResponse.jsonUnsafe(
-      { input_tokens: counted.usage.inputTokens },
-      { headers: { "x-switchyard-estimate-method": counted.method } }
-    )
+    const gateway = yield* Gateway.Gateway
+    const counted = yield* gateway.countTokens(translated.success, { requestId, apiKeyId: client.id })
+    return HttpServerResponse.jsonUnsafe({ input_tokens: counted.inputTokens }, { headers: sourceHeaders(counted) })
   }))

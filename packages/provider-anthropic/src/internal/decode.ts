@@ -150,3 +150,17 @@ export const decodeResponse = (
     ...(usage === undefined ? [] : [{ _tag: "UsageReport", usage } as const])
   ]))
 }
+
+/** A token count's answer, `{"input_tokens": n}`: the count. Anything else is a `ServerError`. */
+export const decodeCount = (body: unknown, context: ProviderHttp.CallContext): Effect.Effect<number, ProviderError.ProviderError> => {
+  const count = number(record(body)?.["input_tokens"])
+  return count !== undefined && Number.isInteger(count) && count >= 0
+    ? Effect.succeed(count)
+    : Effect.fail(
+      new ProviderError.ServerError({
+        provider: context.provider,
+        message: `${context.provider}: unexpected token count body (no \`input_tokens\`)`,
+        body: JSON.stringify(body)
+      })
+    )
+}

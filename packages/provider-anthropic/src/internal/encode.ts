@@ -108,7 +108,12 @@ const toolChoice = (request: ChatRequest.ChatRequest): Block | undefined => {
   return { type: "tool", name: choice.function.name, ...parallel }
 }
 
-const body = (request: ChatRequest.ChatRequest, stream: boolean): Block => {
+/**
+ * The Messages body; for a token count (`count`), the same without `max_tokens` (whose limit on the
+ * thinking budget is then not checked) and without `stream` (the caller passes the prompt only, see
+ * `ProviderHttp.countable`).
+ */
+const body = (request: ChatRequest.ChatRequest, stream: boolean, count = false): Block => {
   const used = ChatRequest.firstUsed(request, ["n", "logprobs", "top_logprobs", "logit_bias", "presence_penalty", "frequency_penalty", "seed"])
   if (used !== undefined) throw new Untranslatable(`${used.feature} has no equivalent in the Anthropic Messages API`, used.param)
   if (request.temperature != null && request.temperature > 1) {
@@ -117,7 +122,7 @@ const body = (request: ChatRequest.ChatRequest, stream: boolean): Block => {
   const { system, turns: messages } = turns(request.messages)
   const maxTokens = ChatRequest.maxOutputTokens(request) ?? defaultMaxTokens(request.model)
   const budget = request.reasoning_effort === undefined ? undefined : thinkingBudget[request.reasoning_effort]
-  if (budget !== undefined && budget >= maxTokens) {
+  if (!count && budget !== undefined && budget >= maxTokens) {
     throw new Untranslatable(
       `reasoning_effort "${request.reasoning_effort}" needs a thinking budget of ${budget} tokens, more than max_tokens ${maxTokens}`,
       "max_tokens"
@@ -130,7 +135,7 @@ const body = (request: ChatRequest.ChatRequest, stream: boolean): Block => {
   const choice = toolChoice(request)
   return {
     model: request.model,
-    max_tokens: maxTokens,
+    ...(count ? {} : { max_tokens: maxTokens }),
     messages,
     ...(systemText === "" ? {} : { system: systemText }),
     ...(request.temperature == null ? {} : { temperature: request.temperature }),
@@ -149,7 +154,7 @@ const body = (request: ChatRequest.ChatRequest, stream: boolean): Block => {
       : {}),
     ...(budget === undefined ? {} : { thinking: { type: "enabled", budget_tokens: budget } }),
     ...(request.user === undefined ? {} : { metadata: { user_id: request.user } }),
-    ...(stream ? { stream: true } : {})
+    ...(stream && !count ? { stream: true } : {})
   }
 }
 
@@ -165,3 +170,20 @@ export const encode = (
   context: ProviderHttp.CallContext
 ): Effect.Effect<ProviderHttp.Encoded, ProviderError.ProviderError> =>
   ProviderHttp.encodeWith("Anthropic", context, () => ({ path: "/messages", body: body(request, stream), headers: headers(request) }))
+
+/**
+ * The token count of a request (`POST /messages/count_tokens`): the Messages body of its prompt
+ * (model, messages, system, tools, tool choice, output format, thinking), without `max_tokens`.
+ * Reference: https://docs.anthropic.com/en/api/messages-count-tokens
+ */
+export const encodeCount = (
+  request: ChatRequest.ChatRequest,
+  context: ProviderHttp.CallContext
+): Effect.Effect<ProviderHttp.Encoded, ProviderError.ProviderError> => {
+  const prompt = ProviderHttp.countable(request)
+  return ProviderHttp.encodeWith("Anthropic", context, () => ({
+    path: "/messages/count_tokens",
+    body: body(prompt, false, true),
+    headers: headers(prompt)
+  }))
+}

@@ -185,7 +185,8 @@ const serviceTier = (tier: string | null | undefined): Part => {
   throw new Untranslatable(`service tier "${tier}" has no equivalent in the Gemini API`, "service_tier")
 }
 
-const body = (request: ChatRequest.ChatRequest): Part => {
+/** The `generateContent` body of a request (without the model, which is in the path). */
+export const body = (request: ChatRequest.ChatRequest): Part => {
   const used = ChatRequest.firstUsed(request, ["logprobs", "top_logprobs", "logit_bias"])
   if (used !== undefined) throw new Untranslatable(`${used.feature} has no equivalent in the Gemini API`, used.param)
   const { contents, system } = conversation(request)

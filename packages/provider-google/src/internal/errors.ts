@@ -8,7 +8,7 @@
  * https://ai.google.dev/gemini-api/docs/troubleshooting and https://ai.google.dev/gemini-api/docs/rate-limits
  */
 import { Effect, Stream } from "effect"
-import { type Embeddings, ErrorClassifier, JsonValue, type Provider, ProviderError } from "@switchyard/core"
+import { type ChatRequest, type Embeddings, ErrorClassifier, JsonValue, type Provider, ProviderError } from "@switchyard/core"
 
 /**
  * A bad key is a 400 INVALID_ARGUMENT ("API key not valid", reason `API_KEY_INVALID`); an oversized
@@ -58,10 +58,14 @@ export const errorOf = (provider: string, body: JsonValue.JsonObject): ProviderE
  */
 export const refineProvider = (provider: Provider.ProviderShape): Provider.ProviderShape => {
   const embed = provider.embed
+  const countTokens = provider.countTokens
   return {
     ...provider,
     complete: (request) => provider.complete(request).pipe(Effect.mapError(refine)),
     stream: (request) => provider.stream(request).pipe(Stream.mapError(refine)),
-    ...(embed === undefined ? {} : { embed: (request: Embeddings.EmbeddingRequest) => embed(request).pipe(Effect.mapError(refine)) })
+    ...(embed === undefined ? {} : { embed: (request: Embeddings.EmbeddingRequest) => embed(request).pipe(Effect.mapError(refine)) }),
+    ...(countTokens === undefined
+      ? {}
+      : { countTokens: (request: ChatRequest.ChatRequest) => countTokens(request).pipe(Effect.mapError(refine)) })
   }
 }
