@@ -21,9 +21,6 @@ const CountRequest = Schema.Struct({
   max_tokens: Schema.optionalKey(AnthropicRequest.MessagesRequest.fields.max_tokens)
 })
 
-const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
-  typeof u === "object" && u !== null && "status" in u && "body" in u
-
 /** The headers that say where a count came from. */
 const sourceHeaders = (counted: Gateway.TokenCount): Record<string, string> =>
   counted.source === "provider"
@@ -34,10 +31,7 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
   Effect.gen(function*() {
     const decoded = yield* Effect.result(RequestBody.decode(CountRequest, { knownFields: Object.keys(CountRequest.fields) }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
-    const translated = yield* Effect.result(Effect.try({
-      try: () => AnthropicRequest.toChatRequest({ ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 }),
-      catch: (e) => (isHttpError(e) ? e : ErrorBody.badRequest(String(e)))
-    }))
+    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicRequest.toChatRequest({ ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 })))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const gateway = yield* Gateway.Gateway
     const counted = yield* gateway.countTokens(translated.success, { requestId, apiKeyId: client.id })

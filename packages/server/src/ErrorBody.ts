@@ -4,7 +4,7 @@
  * attempt. The status and `Retry-After` header follow the error, so SDKs raise their matching class
  * (429 → RateLimitError) and back off as asked.
  */
-import { Duration } from "effect"
+import { Duration, Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { ProviderError } from "@switchyard/core"
 import type { GatewayError, Route } from "@switchyard/gateway"
@@ -80,6 +80,17 @@ export const fromContractFailed = (failure: Conform.ContractFailed): HttpError =
   status: 422,
   body: { message: failure.message, type: "contract_failed", code: "contract_failed", param: "response_format", provider: null, retryable: false }
 })
+
+/**
+ * Runs a request translation that throws an `HttpError` for what it cannot translate; anything
+ * else it throws becomes a 400 with its message.
+ */
+export const translating = <A>(translate: () => A): Effect.Effect<A, HttpError> =>
+  Effect.try({
+    try: translate,
+    catch: (e) =>
+      typeof e === "object" && e !== null && "status" in e && "body" in e ? e as HttpError : badRequest(String(e))
+  })
 
 /** A request the gateway itself refuses; `param` names the field. */
 export const badRequest = (message: string, param: string | null = null, code = "invalid_request"): HttpError => ({

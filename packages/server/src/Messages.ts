@@ -21,9 +21,6 @@ import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
-const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
-  typeof u === "object" && u !== null && "status" in u && "body" in u
-
 const streamBody = (
   answer: Gateway.StreamingAnswer,
   fallback: { id: string; model: string; usage: Usage.Usage | undefined },
@@ -52,10 +49,7 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
-    const translated = yield* Effect.result(Effect.try({
-      try: () => AnthropicRequest.toChatRequest(decoded.success),
-      catch: (e) => (isHttpError(e) ? e : ErrorBody.badRequest(String(e)))
-    }))
+    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicRequest.toChatRequest(decoded.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
     const caller = { requestId, apiKeyId: client.id, ...hints.success }

@@ -22,9 +22,6 @@ import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
-const isHttpError = (u: unknown): u is ErrorBody.HttpError =>
-  typeof u === "object" && u !== null && "status" in u && "body" in u
-
 /** Output items of a `response` object, as the store keeps them. */
 const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
   const output = (response as { output?: unknown } | undefined)?.output
@@ -73,10 +70,7 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     const store = yield* ResponseStore.CurrentResponseStore
     const resolved = yield* Effect.result(ResponsesRequest.resolveStored(decoded.success, store))
     if (resolved._tag === "Failure") return refuse(resolved.failure)
-    const translated = yield* Effect.result(Effect.try({
-      try: () => ResponsesRequest.toChatRequest(resolved.success),
-      catch: (e) => (isHttpError(e) ? e : ErrorBody.badRequest(String(e)))
-    }))
+    const translated = yield* Effect.result(ErrorBody.translating(() => ResponsesRequest.toChatRequest(resolved.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
     const caller = { requestId, apiKeyId: client.id, ...hints.success }

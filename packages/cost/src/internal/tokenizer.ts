@@ -34,7 +34,7 @@ const PIECE_CHARS = 256
 /** Where a piece without whitespace in its second half is cut instead (runs are quadratic). */
 const RUN_CHARS = 64
 /** Characters of one request counted exactly; the rest is sampled. */
-export const EXACT_CHARS = 4096
+const EXACT_CHARS = 4096
 /** Characters per sample window when a text is extrapolated. */
 const SAMPLE_CHARS = 256
 /** Tokens per character assumed when nothing has been counted yet (dense text: lean high). */
