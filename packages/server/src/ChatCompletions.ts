@@ -6,15 +6,12 @@
  * then the next route (`Gateway.conform`); what was done is in `x-switchyard-contract`.
  */
 import { Clock, Effect, Stream } from "effect"
-import { HttpServerResponse } from "effect/http"
 import { type ChatRequest, Redact } from "@switchyard/core"
-import { Gateway } from "@switchyard/gateway"
-import { OutputContract } from "@switchyard/prompts"
+import type { Gateway } from "@switchyard/gateway"
+import * as Answer from "./Answer.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
 import * as RequestBody from "./RequestBody.ts"
-import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
@@ -43,9 +40,9 @@ const streamBody = (
   )
 
 /** `POST /v1/chat/completions`. */
-export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
+export const handler = Endpoint.make({}, (call) =>
   Effect.gen(function*() {
-    const gateway = yield* Gateway.Gateway
+    const { client, refuse, requestId } = call
     const decoded = yield* Effect.result(RequestBody.decode(RoutingHints.RoutedChatRequest))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const { models, ...request } = decoded.success
@@ -57,38 +54,14 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     if (request.stream === true) {
       const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
       const redactor = yield* Redact.CurrentRedactor
-      return yield* gateway.stream(request, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.stream(
-            streamBody(request, answer, { id: `chatcmpl-${requestId.slice(4)}`, model: answer.route.model, created }, requestId, redactor),
-            {
-              contentType: "text/event-stream",
-              headers: { "cache-control": "no-cache", ...RouteHeaders.make(requestId, answer.route, answer.attempts) }
-            }
+      return yield* Answer.streamed(request, {
+        call,
+        caller,
+        body: (answer) =>
+          Effect.succeed(
+            streamBody(request, answer, { id: `chatcmpl-${requestId.slice(4)}`, model: answer.route.model, created }, requestId, redactor)
           )
-        ),
-        Effect.catch(RouteHeaders.failure(requestId))
-      )
+      })
     }
-
-    const format = request.response_format
-    if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
-      const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
-      return yield* gateway.conform(request, contract, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.jsonUnsafe(OpenAiDialect.completion(answer.response), { headers: RouteHeaders.conformed(requestId, answer) })
-        ),
-        Effect.catchTag("ContractFailed", (failure) => Effect.succeed(refuse(ErrorBody.fromContractFailed(failure)))),
-        Effect.catch(RouteHeaders.failure(requestId))
-      )
-    }
-
-    return yield* gateway.complete(request, caller).pipe(
-      Effect.map((answer) =>
-        HttpServerResponse.jsonUnsafe(OpenAiDialect.completion(answer.response), {
-          headers: RouteHeaders.make(requestId, answer.route, answer.attempts)
-        })
-      ),
-      Effect.catch(RouteHeaders.failure(requestId))
-    )
+    return yield* Answer.whole(request, { call, caller, body: (response) => Effect.succeed(OpenAiDialect.completion(response)) })
   }))

@@ -75,10 +75,13 @@ export const fromGatewayError = (error: GatewayError.GatewayError): HttpError =>
   }
 }
 
-/** No route's answer honoured the response format: 422, with what each route got wrong. */
-export const fromContractFailed = (failure: Conform.ContractFailed): HttpError => ({
+/**
+ * No route's answer honoured the response format: 422, with what each route got wrong; `param` is
+ * the request field that asked for the format.
+ */
+export const fromContractFailed = (failure: Conform.ContractFailed, param = "response_format"): HttpError => ({
   status: 422,
-  body: { message: failure.message, type: "contract_failed", code: "contract_failed", param: "response_format", provider: null, retryable: false }
+  body: { message: failure.message, type: "contract_failed", code: "contract_failed", param, provider: null, retryable: false }
 })
 
 /**

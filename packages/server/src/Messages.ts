@@ -7,17 +7,15 @@
  * breaks ends with an `error` event only: `message_delta` and `message_stop` mean a finished answer.
  */
 import { Effect, Fiber, Stream } from "effect"
-import { HttpServerResponse } from "effect/http"
 import { Redact, type Usage } from "@switchyard/core"
 import { Estimate } from "@switchyard/cost"
-import { Gateway } from "@switchyard/gateway"
-import { OutputContract } from "@switchyard/prompts"
+import type { Gateway } from "@switchyard/gateway"
+import * as Answer from "./Answer.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
-import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
@@ -40,9 +38,9 @@ const streamBody = (
   )
 
 /** `POST /v1/messages`. */
-export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, ({ client, refuse, requestId }) =>
+export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (call) =>
   Effect.gen(function*() {
-    const gateway = yield* Gateway.Gateway
+    const { client, refuse, requestId } = call
     const decoded = yield* Effect.result(
       RequestBody.decode(AnthropicRequest.MessagesRequest, { knownFields: Object.keys(AnthropicRequest.MessagesRequest.fields) })
     )
@@ -53,7 +51,6 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
     const caller = { requestId, apiKeyId: client.id, ...hints.success }
-    const failure = RouteHeaders.failure(requestId, AnthropicDialect.renderError)
 
     if (request.stream === true) {
       const redactor = yield* Redact.CurrentRedactor
@@ -61,34 +58,19 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
       // the gateway's estimate there (counted while the route is being reached).
       const estimate = yield* Estimate.Estimate
       const inputEstimate = yield* Effect.forkChild(Effect.map(estimate.input(request), (e) => e.usage))
-      return yield* gateway.stream(request, caller).pipe(
-        Effect.flatMap((answer) => Effect.map(Fiber.join(inputEstimate), (usage) => ({ answer, usage }))),
-        Effect.map(({ answer, usage }) =>
-          HttpServerResponse.stream(streamBody(answer, { id: requestId.slice(4), model: answer.route.model, usage }, requestId, redactor), {
-            contentType: "text/event-stream",
-            headers: { "cache-control": "no-cache", ...RouteHeaders.make(requestId, answer.route, answer.attempts) }
-          })
-        ),
-        Effect.catch(failure)
-      )
+      return yield* Answer.streamed(request, {
+        call,
+        caller,
+        render: AnthropicDialect.renderError,
+        body: (answer) =>
+          Effect.map(Fiber.join(inputEstimate), (usage) =>
+            streamBody(answer, { id: requestId.slice(4), model: answer.route.model, usage }, requestId, redactor))
+      })
     }
-    const format = request.response_format
-    if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
-      const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
-      return yield* gateway.conform(request, contract, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.jsonUnsafe(AnthropicDialect.message(answer.response), { headers: RouteHeaders.conformed(requestId, answer) })
-        ),
-        Effect.catchTag("ContractFailed", (contractFailure) => Effect.succeed(refuse(ErrorBody.fromContractFailed(contractFailure)))),
-        Effect.catch(failure)
-      )
-    }
-    return yield* gateway.complete(request, caller).pipe(
-      Effect.map((answer) =>
-        HttpServerResponse.jsonUnsafe(AnthropicDialect.message(answer.response), {
-          headers: RouteHeaders.make(requestId, answer.route, answer.attempts)
-        })
-      ),
-      Effect.catch(failure)
-    )
+    return yield* Answer.whole(request, {
+      call,
+      caller,
+      render: AnthropicDialect.renderError,
+      body: (response) => Effect.succeed(AnthropicDialect.message(response))
+    })
   }))

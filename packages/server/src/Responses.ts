@@ -8,17 +8,15 @@
  * A stream that breaks ends with an `error` event only: `response.completed` means a finished answer.
  */
 import { Clock, Effect, Stream } from "effect"
-import { HttpServerResponse } from "effect/http"
 import { type ChatResponse, Redact } from "@switchyard/core"
-import { Gateway } from "@switchyard/gateway"
-import { OutputContract } from "@switchyard/prompts"
+import type { Gateway } from "@switchyard/gateway"
+import * as Answer from "./Answer.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as ResponsesDialect from "./ResponsesDialect.ts"
 import * as ResponseStore from "./ResponseStore.ts"
 import * as ResponsesRequest from "./ResponsesRequest.ts"
-import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
@@ -53,16 +51,10 @@ const streamBody = (
     Stream.encodeText
   )
 
-/** No route's answer honoured `text.format`: 422 naming it. */
-const contractError = (failure: Parameters<typeof ErrorBody.fromContractFailed>[0]): ErrorBody.HttpError => {
-  const error = ErrorBody.fromContractFailed(failure)
-  return { ...error, body: { ...error.body, param: "text.format" } }
-}
-
 /** `POST /v1/responses`. */
-export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
+export const handler = Endpoint.make({}, (call) =>
   Effect.gen(function*() {
-    const gateway = yield* Gateway.Gateway
+    const { client, refuse, requestId } = call
     const decoded = yield* Effect.result(RequestBody.decode(ResponsesRequest.ResponsesRequest, { knownFields: ResponsesRequest.knownFields }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
@@ -81,7 +73,6 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
       createdAt,
       echo: ResponsesDialect.echoOf(decoded.success)
     })
-    const failure = RouteHeaders.failure(requestId)
     const input = resolved.success.input
     /** Keeps a finished response for later references, unless the request said `store: false`. */
     const remember = (output: ReadonlyArray<ResponseStore.Item>) =>
@@ -97,38 +88,15 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
 
     if (request.stream === true) {
       const redactor = yield* Redact.CurrentRedactor
-      return yield* gateway.stream(request, caller).pipe(
-        Effect.map((answer) =>
-          HttpServerResponse.stream(
-            streamBody(answer, ResponsesDialect.initialStreamState(header(answer.route.model)), requestId, redactor, remember),
-            {
-              contentType: "text/event-stream",
-              headers: { "cache-control": "no-cache", ...RouteHeaders.make(requestId, answer.route, answer.attempts) }
-            }
+      return yield* Answer.streamed(request, {
+        call,
+        caller,
+        body: (answer) =>
+          Effect.succeed(
+            streamBody(answer, ResponsesDialect.initialStreamState(header(answer.route.model)), requestId, redactor, remember)
           )
-        ),
-        Effect.catch(failure)
-      )
+      })
     }
-
-    const format = request.response_format
-    if (format?.type === "json_schema" && format.json_schema.schema !== undefined) {
-      const contract = OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
-      return yield* gateway.conform(request, contract, caller).pipe(
-        Effect.flatMap((answer) =>
-          Effect.map(whole(answer.response), (body) =>
-            HttpServerResponse.jsonUnsafe(body, { headers: RouteHeaders.conformed(requestId, answer) }))
-        ),
-        Effect.catchTag("ContractFailed", (contractFailure) => Effect.succeed(refuse(contractError(contractFailure)))),
-        Effect.catch(failure)
-      )
-    }
-
-    return yield* gateway.complete(request, caller).pipe(
-      Effect.flatMap((answer) =>
-        Effect.map(whole(answer.response), (body) =>
-          HttpServerResponse.jsonUnsafe(body, { headers: RouteHeaders.make(requestId, answer.route, answer.attempts) }))
-      ),
-      Effect.catch(failure)
-    )
+    // A `json_schema` text format is held to it; a contract failure names `text.format`.
+    return yield* Answer.whole(request, { call, caller, body: whole, formatParam: "text.format" })
   }))

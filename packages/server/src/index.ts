@@ -1,3 +1,4 @@
+export * as Answer from "./Answer.ts"
 export * as AnthropicDialect from "./AnthropicDialect.ts"
 export * as AnthropicRequest from "./AnthropicRequest.ts"
 export * as ChatCompletions from "./ChatCompletions.ts"

@@ -1,0 +1,76 @@
+/**
+ * How an endpoint answers a canonical request, whatever its dialect: a stream as `text/event-stream`
+ * with the routing headers; a whole answer held to the request's `json_schema` response format when it
+ * has one (`Gateway.conform`, what was done in `x-switchyard-contract`), else `Gateway.complete`.
+ */
+import { Effect, type Stream } from "effect"
+import { HttpServerResponse } from "effect/http"
+import type { ChatRequest, ChatResponse } from "@switchyard/core"
+import { Gateway } from "@switchyard/gateway"
+import { OutputContract } from "@switchyard/prompts"
+import type * as Endpoint from "./Endpoint.ts"
+import * as ErrorBody from "./ErrorBody.ts"
+import * as RouteHeaders from "./RouteHeaders.ts"
+
+/** Who asks, and how the client's dialect renders a gateway failure (OpenAI's by default). */
+export interface Options {
+  readonly call: Endpoint.Call
+  readonly caller: Gateway.Caller
+  readonly render?: ErrorBody.Render
+}
+
+/**
+ * A streaming answer as `text/event-stream`, uncached, with the routing headers; `body` encodes its
+ * events in the client's dialect. A failure before the first byte becomes its error response, with
+ * every attempt in the headers.
+ */
+export const streamed = (
+  request: ChatRequest.ChatRequest,
+  { body, call, caller, render }: Options & {
+    readonly body: (answer: Gateway.StreamingAnswer) => Effect.Effect<Stream.Stream<Uint8Array>>
+  }
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway> =>
+  Effect.gen(function*() {
+    const gateway = yield* Gateway.Gateway
+    return yield* gateway.stream(request, caller).pipe(
+      Effect.flatMap((answer) =>
+        Effect.map(body(answer), (frames) =>
+          HttpServerResponse.stream(frames, {
+            contentType: "text/event-stream",
+            headers: { "cache-control": "no-cache", ...RouteHeaders.make(call.requestId, answer.route, answer.attempts) }
+          }))
+      ),
+      Effect.catch(RouteHeaders.failure(call.requestId, render))
+    )
+  })
+
+/**
+ * A whole answer as JSON with the routing headers. A `json_schema` response format is held to it:
+ * validated, repaired, re-asked, then the next route; 422 when no route honoured it. A gateway
+ * failure becomes its error response, with every attempt in the headers.
+ */
+export const whole = (
+  request: ChatRequest.ChatRequest,
+  { body, call, caller, formatParam, render }: Options & {
+    /** The answer's body in the client's dialect. */
+    readonly body: (response: ChatResponse.ChatResponse) => Effect.Effect<unknown>
+    /** The request field a contract failure names (`response_format` by default). */
+    readonly formatParam?: string
+  }
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway> =>
+  Effect.gen(function*() {
+    const gateway = yield* Gateway.Gateway
+    const respond = (answer: Gateway.Answer, headers: Record<string, string>) =>
+      Effect.map(body(answer.response), (json) => HttpServerResponse.jsonUnsafe(json, { headers }))
+    const format = request.response_format
+    const answered = format?.type === "json_schema" && format.json_schema.schema !== undefined
+      ? gateway.conform(request, OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema), caller).pipe(
+        Effect.flatMap((answer) => respond(answer, RouteHeaders.conformed(call.requestId, answer))),
+        Effect.catchTag("ContractFailed", (failure) => Effect.succeed(call.refuse(ErrorBody.fromContractFailed(failure, formatParam))))
+      )
+      : Effect.flatMap(
+        gateway.complete(request, caller),
+        (answer) => respond(answer, RouteHeaders.make(call.requestId, answer.route, answer.attempts))
+      )
+    return yield* Effect.catch(answered, RouteHeaders.failure(call.requestId, render))
+  })
