@@ -87,8 +87,27 @@ export const LedgerConfig = Schema.Union([
 ])
 export type LedgerConfig = typeof LedgerConfig.Type
 
+/** What the gateway tells about itself: logs, and traces and metrics pushed over OTLP. */
+export const TelemetryConfig = Schema.Struct({
+  /** The least severe log level written (default `info`); `none` writes no logs. */
+  log_level: Schema.optionalKey(Schema.Literals(["debug", "info", "warning", "error", "none"])),
+  /** One JSON line per request, at `info` (default true). */
+  request_log: Schema.optionalKey(Schema.Boolean),
+  /**
+   * An OTLP/HTTP collector's base URL (`/v1/traces` and `/v1/metrics` are posted under it). Default:
+   * `OTEL_EXPORTER_OTLP_ENDPOINT`; neither means nothing is exported.
+   */
+  otlp_endpoint: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^https?:\/\/\S+$/))),
+  /** Headers for the collector (values `Redacted`). Default: `OTEL_EXPORTER_OTLP_HEADERS` (`k=v,k=v`). */
+  otlp_headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.RedactedFromValue(Schema.String))),
+  /** The `service.name` of what is exported. Default: `OTEL_SERVICE_NAME`, else `switchyard`. */
+  service_name: Schema.optionalKey(Schema.String)
+})
+export type TelemetryConfig = typeof TelemetryConfig.Type
+
 export const GatewayConfig = Schema.Struct({
   server: Schema.optionalKey(ServerConfig),
+  telemetry: Schema.optionalKey(TelemetryConfig),
   keys: Schema.optionalKey(Schema.Array(KeyConfig)),
   ledger: Schema.optionalKey(LedgerConfig),
   pricing: Schema.optionalKey(Pricing.Config),
@@ -249,7 +268,8 @@ const passwordOf = (url: string): ReadonlyArray<string> => {
 
 /**
  * Every secret the config holds, for redaction: provider API keys and credential headers (a
- * `Bearer` value's token too), client and admin keys, and passwords inside connection URLs.
+ * `Bearer` value's token too), client and admin keys, passwords inside connection URLs, and the
+ * OTLP collector's headers.
  */
 export const secrets = (config: GatewayConfig): ReadonlyArray<Redacted.Redacted<string>> => {
   const providers = Object.values(config.providers).flatMap((p) => [
@@ -263,5 +283,6 @@ export const secrets = (config: GatewayConfig): ReadonlyArray<Redacted.Redacted<
   ])
   const keys = (config.keys ?? []).map((k) => Redacted.value(k.key))
   const urls = config.ledger?.kind === "postgres" ? [Redacted.value(config.ledger.url), ...passwordOf(Redacted.value(config.ledger.url))] : []
-  return [...providers, ...keys, ...urls].map((s) => Redacted.make(s))
+  const collector = Object.values(config.telemetry?.otlp_headers ?? {}).map(Redacted.value)
+  return [...providers, ...keys, ...urls, ...collector].map((s) => Redacted.make(s))
 }

@@ -13,6 +13,8 @@
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Ref, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
+import * as GatewayMetrics from "./GatewayMetrics.ts"
+import * as RequestTrail from "./RequestTrail.ts"
 
 /** Who an attempt is for; the gateway sets it around each attempt. */
 export interface AttemptInfo {
@@ -40,6 +42,8 @@ export interface Progress {
   readonly text: string
   /** Output streamed since the last usage report, which that report does not count. */
   readonly unreported: string
+  /** Clock milliseconds of the first output, for a stream. */
+  readonly firstOutputAt?: number | undefined
 }
 
 /** Nothing produced yet. */
@@ -69,8 +73,34 @@ const eventText = (event: StreamEvent.StreamEvent): string => {
 export const step = (progress: Progress, event: StreamEvent.StreamEvent): Progress => {
   if (event._tag === "UsageReport") return { ...progress, usage: event.usage, unreported: "" }
   const text = eventText(event)
-  return text === "" ? progress : { usage: progress.usage, text: progress.text + text, unreported: progress.unreported + text }
+  return text === "" ? progress : { ...progress, text: progress.text + text, unreported: progress.unreported + text }
 }
+
+/** The progress after events that arrived together at `now`: the first output's time is kept. */
+export const stepAt = (progress: Progress, events: ReadonlyArray<StreamEvent.StreamEvent>, now: number): Progress => {
+  const next = events.reduce(step, progress)
+  return next.firstOutputAt === undefined && next.text !== "" ? { ...next, firstOutputAt: now } : next
+}
+
+/** The OpenTelemetry GenAI attributes of a chat attempt's span. */
+const chatSpanAttributes = (provider: string, request: ChatRequest.ChatRequest): Record<string, unknown> => ({
+  "gen_ai.operation.name": "chat",
+  "gen_ai.provider.name": provider,
+  "gen_ai.system": provider,
+  "gen_ai.request.model": request.model,
+  ...(request.max_completion_tokens ?? request.max_tokens) == null
+    ? {}
+    : { "gen_ai.request.max_tokens": request.max_completion_tokens ?? request.max_tokens },
+  ...(request.temperature == null ? {} : { "gen_ai.request.temperature": request.temperature }),
+  ...(request.top_p == null ? {} : { "gen_ai.request.top_p": request.top_p })
+})
+
+/** What the answer says of itself, for the attempt's span. */
+const responseSpanAttributes = (response: ChatResponse.ChatResponse): Record<string, unknown> => ({
+  "gen_ai.response.id": response.id,
+  "gen_ai.response.model": response.model,
+  "gen_ai.response.finish_reasons": response.choices.map((c) => c.finishReason)
+})
 
 const zero = Usage.make({ inputTokens: 0, outputTokens: 0 })
 
@@ -112,7 +142,8 @@ export const make = Effect.gen(function*() {
     model: string,
     startedAt: number,
     exit: Exit.Exit<unknown, unknown>,
-    measure: (failure: Option.Option<ProviderError.ProviderError>) => Effect.Effect<Measured>
+    measure: (failure: Option.Option<ProviderError.ProviderError>) => Effect.Effect<Measured>,
+    firstOutputAt?: number
   ) =>
     Effect.gen(function*() {
       const info = yield* CurrentAttempt
@@ -146,6 +177,18 @@ export const make = Effect.gen(function*() {
       yield* ledger.record(entry).pipe(
         Effect.catch((error) => Effect.logError(`cost ledger: attempt of ${entry.requestId} not recorded: ${error.message}`))
       )
+      yield* GatewayMetrics.attempt(entry, firstOutputAt === undefined ? undefined : firstOutputAt - startedAt)
+      yield* RequestTrail.append(entry)
+      yield* Effect.annotateCurrentSpan({
+        "gen_ai.usage.input_tokens": entry.usage.inputTokens,
+        "gen_ai.usage.output_tokens": entry.usage.outputTokens,
+        "switchyard.request_id": entry.requestId,
+        "switchyard.attempt.role": entry.role,
+        "switchyard.attempt.outcome": outcome,
+        "switchyard.usage.source": entry.usage.source,
+        ...(costUsd === null ? {} : { "switchyard.cost_usd": costUsd }),
+        ...(outcome === "ok" ? {} : { "error.type": outcome })
+      })
     }).pipe(Effect.uninterruptible)
 
   /**
@@ -199,13 +242,17 @@ export const make = Effect.gen(function*() {
           )
         ),
         Effect.map(({ measured, response }) => ({ ...response, usage: measured.usage }))
-      ))
+      )).pipe(Effect.withSpan(`embeddings ${request.model}`, {
+        kind: "client",
+        attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": name, "gen_ai.system": name, "gen_ai.request.model": request.model }
+      }))
 
   const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
     name: provider.name,
     complete: (request) =>
       Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
         provider.complete(request).pipe(
+          Effect.tap((response) => Effect.annotateCurrentSpan(responseSpanAttributes(response))),
           Effect.onExit((exit) =>
             record(
               provider.name,
@@ -220,19 +267,22 @@ export const make = Effect.gen(function*() {
               )
             )
           )
-        )),
+        )).pipe(Effect.withSpan(`chat ${request.model}`, { kind: "client", attributes: chatSpanAttributes(provider.name, request) })),
     stream: (request) =>
       Stream.unwrap(Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const progress = yield* Ref.make(started)
         return provider.stream(request).pipe(
           // One update per chunk of events that arrived together.
-          Stream.mapArrayEffect((events) => Effect.as(Ref.update(progress, (p) => events.reduce(step, p)), events)),
+          Stream.mapArrayEffect((events) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.as(Ref.update(progress, (p) => stepAt(p, events, now)), events))
+          ),
           Stream.onExit((exit) =>
-            Effect.flatMap(Ref.get(progress), (p) => record(provider.name, request.model, startedAt, exit, chatUsage(request, p)))
+            Effect.flatMap(Ref.get(progress), (p) =>
+              record(provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt))
           )
         )
-      })),
+      })).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true } })),
     ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
   })
 

@@ -6,14 +6,19 @@
  *   health check, excepted);
  * - any failure inside the gateway (a defect, a bug) answered as a JSON error in the route's dialect
  *   with the request id, and logged: never an empty 500;
- * - secrets redacted from every error body and every header value on the way out.
+ * - secrets redacted from every error body and every header value on the way out;
+ * - the request counted (`GatewayMetrics`: by route pattern, status and error code, with its time to
+ *   its last byte, a stream's included) and, when the request log is on, one JSON line when it ends,
+ *   with the attempts metering recorded for it (`RequestTrail`).
  */
-import { Cause, Effect, Option } from "effect"
-import { HttpServerResponse } from "effect/http"
+import { Cause, Clock, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
+import { HttpBody, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { ProviderError, Redact } from "@switchyard/core"
+import { GatewayMetrics, RequestTrail } from "@switchyard/gateway"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
+import * as Telemetry from "./Telemetry.ts"
 
 /** What a route's handler is given. */
 export interface Call {
@@ -88,25 +93,98 @@ const finish = (response: HttpServerResponse.HttpServerResponse, requestId: stri
   })
 }
 
-/** A route handler with the request id, authentication, failure handling and redaction of `Endpoint`. */
+/** The error code of an error body in either dialect (`error.code`, else `error.type`), or `""`. */
+const errorCode = (status: number, body: string): string => {
+  if (status < 400) return ""
+  try {
+    const error = JSON.parse(body)?.error
+    const code = typeof error?.code === "string" ? error.code : typeof error?.type === "string" ? error.type : "unknown"
+    return GatewayMetrics.bounded("code", code)
+  } catch {
+    return "unknown"
+  }
+}
+
+/** What is known of a request once its answer is decided, to count and log it when it ends. */
+interface Ending {
+  readonly requestId: string
+  readonly client: ClientKeys.Client | undefined
+  readonly method: string
+  readonly endpoint: string
+  readonly startedAt: number
+  readonly trail: RequestTrail.RequestTrail
+}
+
+/** Counts the request and writes its log line; `status` 499 is a client that left before its answer. */
+const ended = (ending: Ending, status: number, code: string) =>
+  Effect.gen(function*() {
+    const elapsedMs = (yield* Clock.currentTimeMillis) - ending.startedAt
+    const labels = { endpoint: ending.endpoint, status: String(status), code }
+    yield* Metric.update(Metric.withAttributes(GatewayMetrics.requests, labels), 1)
+    yield* Metric.update(Metric.withAttributes(GatewayMetrics.requestDuration, { endpoint: ending.endpoint }), elapsedMs / 1000)
+    yield* Metric.modify(GatewayMetrics.requestsInFlight, -1)
+    if (!(yield* Telemetry.RequestLogEnabled)) return
+    const summary = RequestTrail.summarize(yield* Ref.get(ending.trail))
+    yield* Effect.logInfo("request").pipe(Effect.annotateLogs({
+      requestId: ending.requestId,
+      keyId: ending.client?.id ?? null,
+      method: ending.method,
+      endpoint: ending.endpoint,
+      status,
+      ...(code === "" ? {} : { error: code }),
+      latencyMs: elapsedMs,
+      ...summary
+    }))
+  })
+
+/** The response, counted and logged when its last byte is written (a stream's when it ends). */
+const observed = (response: HttpServerResponse.HttpServerResponse, ending: Ending, code: string) => {
+  const body = response.body
+  if (body._tag !== "Stream") return Effect.as(ended(ending, response.status, code), response)
+  const stream = Stream.unwrap(Effect.as(Metric.modify(GatewayMetrics.streamsInFlight, 1), body.stream)).pipe(
+    Stream.ensuring(Effect.andThen(Metric.modify(GatewayMetrics.streamsInFlight, -1), ended(ending, response.status, code)))
+  )
+  return Effect.succeed(HttpServerResponse.setBody(response, HttpBody.stream(stream, body.contentType, body.contentLength)))
+}
+
+/** A route handler with the request id, authentication, failure handling, redaction and telemetry of `Endpoint`. */
 export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, R>) =>
   Effect.gen(function*() {
+    const startedAt = yield* Clock.currentTimeMillis
     const requestId = RouteHeaders.newRequestId()
     const render = options.render ?? ErrorBody.renderOpenAi
     const redactor = yield* Redact.CurrentRedactor
+    const { route } = yield* HttpRouter.RouteContext
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const trail = yield* RequestTrail.make
+    let client: ClientKeys.Client | undefined
+    const ending = (): Ending => ({
+      requestId,
+      client,
+      method: request.method,
+      endpoint: route.path === "*" ? "unmatched" : route.path,
+      startedAt,
+      trail
+    })
     const refuse = (error: ErrorBody.HttpError, headers: Record<string, string> = {}) =>
       ErrorBody.toResponse(error, headers, render)
+    yield* Metric.modify(GatewayMetrics.requestsInFlight, 1)
     const response = yield* Effect.gen(function*() {
       const keys = yield* ClientKeys.ClientKeys
-      const client = yield* Effect.result(options.open === true ? Effect.succeed(ClientKeys.anonymous) : keys.authenticate)
-      if (client._tag === "Failure") return refuse(client.failure)
-      return yield* handler({ requestId, client: client.success, refuse })
+      const authenticated = yield* Effect.result(options.open === true ? Effect.succeed(ClientKeys.anonymous) : keys.authenticate)
+      if (authenticated._tag === "Failure") return refuse(authenticated.failure)
+      client = authenticated.success
+      return yield* handler({ requestId, client: authenticated.success, refuse })
     }).pipe(
+      Effect.provideService(RequestTrail.CurrentTrail, trail),
       Effect.catchCause((cause) =>
         Cause.hasInterruptsOnly(cause)
           ? Effect.failCause(cause)
           : Effect.as(logFailure(requestId, cause), refuse(internal(requestId)))
-      )
+      ),
+      Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : ended(ending(), 499, "client_closed"))
     )
-    return finish(response, requestId, redactor)
+    const finished = finish(response, requestId, redactor)
+    const code = finished.body._tag === "Uint8Array" ? errorCode(finished.status, decoder.decode(finished.body.body)) : ""
+    return yield* observed(finished, ending(), code)
   })

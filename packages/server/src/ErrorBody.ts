@@ -106,6 +106,12 @@ export const notFound = (message: string): HttpError => ({
   body: { message, type: "not_found", code: "not_found", param: null, provider: null, retryable: false }
 })
 
+/** A key that is known but may not do this (an admin route asked with a client key). */
+export const forbidden = (message: string): HttpError => ({
+  status: 403,
+  body: { message, type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
+})
+
 /** How a client dialect wraps an error body. */
 export type Render = (error: HttpError) => unknown
 

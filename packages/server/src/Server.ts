@@ -18,9 +18,11 @@ import * as Embeddings from "./Embeddings.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
+import * as MetricsRoute from "./MetricsRoute.ts"
 import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as Responses from "./Responses.ts"
+import * as Telemetry from "./Telemetry.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
 const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
@@ -54,6 +56,7 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/models/:id", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/models/:provider/:model", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
+  HttpRouter.add("GET", "/metrics", MetricsRoute.handler),
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
@@ -70,9 +73,8 @@ export const routes = Layer.mergeAll(
  * What the gateway emits is redacted with every secret of the config, logs included (one JSON line
  * each), and request bodies are held to the config's limits.
  */
-export const egressLayer = (config: GatewayConfig.GatewayConfig): Layer.Layer<never> => {
-  const redactor = Redact.make(GatewayConfig.secrets(config))
-  return Layer.mergeAll(
+export const egressLayer = (config: GatewayConfig.GatewayConfig, redactor = Redact.make(GatewayConfig.secrets(config))): Layer.Layer<never> =>
+  Layer.mergeAll(
     Layer.succeed(Redact.CurrentRedactor, redactor),
     Layer.succeed(RequestBody.RequestLimits, {
       maxBodyBytes: config.server?.max_body_bytes ?? RequestBody.defaultLimits.maxBodyBytes,
@@ -80,7 +82,6 @@ export const egressLayer = (config: GatewayConfig.GatewayConfig): Layer.Layer<ne
     }),
     Logger.layer([Logger.formatJson.pipe(Logger.map(redactor.text), Logger.withConsoleLog)])
   )
-}
 
 /** Everything the routes need. */
 export type Services =
@@ -93,7 +94,8 @@ export type Services =
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
  * the cost services (a relative ledger path is taken from `baseDir`, the config file's folder),
- * client keys, the router, and the `Gateway`.
+ * client keys, the router, the `Gateway`, and its telemetry (`env` supplies the `OTEL_*` variables
+ * the config leaves out; default `process.env`).
  */
 export const gatewayLayer = (
   config: GatewayConfig.GatewayConfig,
@@ -101,17 +103,22 @@ export const gatewayLayer = (
     readonly baseDir?: string | undefined
     /** How upstreams are called (default: Node's undici). */
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
+    readonly env?: GatewayConfig.Env | undefined
   } = {}
-): Layer.Layer<Services, CostLedger.LedgerError> =>
-  Gateway.layer(config).pipe(
-    Layer.provideMerge(egressLayer(config)),
+): Layer.Layer<Services, CostLedger.LedgerError> => {
+  const redactor = Redact.make(GatewayConfig.secrets(config))
+  const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
+  return Gateway.layer(config).pipe(
+    Layer.provideMerge(egressLayer(config, redactor)),
+    Layer.provideMerge(Telemetry.layer(Telemetry.settings(config, options.env ?? process.env), redactor).pipe(Layer.provide(httpClient))),
     Layer.provideMerge(ProviderRegistry.layer(config)),
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
     Layer.provide(RoutingConfig.layer(config.routing)),
-    Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici)
+    Layer.provide(httpClient)
   )
+}
 
 export interface ListenOptions {
   readonly host: string

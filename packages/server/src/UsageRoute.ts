@@ -82,12 +82,7 @@ const totals = (t: LedgerEntry.Totals) => ({
 /** `GET /v1/usage`: admin keys only. */
 export const handler = Endpoint.make({}, ({ client, refuse }) =>
   Effect.gen(function*() {
-    if (!client.admin) {
-      return refuse({
-        status: 403,
-        body: { message: "Reading usage needs an admin key.", type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
-      })
-    }
+    if (!client.admin) return refuse(ErrorBody.forbidden("Reading usage needs an admin key."))
     const request = yield* HttpServerRequest.HttpServerRequest
     const params = new Map(new URL(request.url, "http://gateway").searchParams)
     const query = yield* Effect.result(parseQuery(params, yield* Clock.currentTimeMillis))

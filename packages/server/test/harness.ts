@@ -8,9 +8,12 @@ import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry
 import { ClientKeys, Server } from "@switchyard/server"
 import { MockUpstream } from "@switchyard/testing"
 
-/** Serves the gateway for a config (real adapters over undici; an in-memory ledger unless the config names one). Returns the base URL. */
+/**
+ * Serves the gateway for a config (real adapters over undici; an in-memory ledger and no request log
+ * unless the config says otherwise; no `OTEL_*` variables). Returns the base URL.
+ */
 export const serveConfig = (config: GatewayConfig.GatewayConfig) =>
-  serveLayer(Server.gatewayLayer({ ledger: { kind: "memory" }, ...config }))
+  serveLayer(Server.gatewayLayer({ ledger: { kind: "memory" }, telemetry: { request_log: false }, ...config }, { env: {} }))
 
 /** Serves the gateway over already-built providers (mock layers). Returns the base URL. */
 export const serveProviders = (

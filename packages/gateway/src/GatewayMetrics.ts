@@ -1,0 +1,102 @@
+/**
+ * The gateway's metrics, as Effect `Metric`s (rendered for Prometheus by `effect/observability`'s
+ * `PrometheusMetrics`, or pushed over OTLP). Attempts are counted where they are metered, from the
+ * same ledger entry, so the metrics and the ledger cannot disagree; requests are counted by the
+ * server. Label values that come from clients or upstreams (a model name) are bounded: past
+ * `MAX_LABEL_VALUES` distinct values of one label, new ones are counted as `other`.
+ */
+import { Effect, Metric } from "effect"
+import type { LedgerEntry } from "@switchyard/cost"
+
+/** Seconds, from 5 ms to 2 minutes: LLM calls range from a cached embedding to a long generation. */
+const secondsBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
+
+export const requests = Metric.counter("switchyard_requests_total", {
+  description: "HTTP requests answered, by endpoint, status and error code (empty when it succeeded)",
+  incremental: true
+})
+
+export const requestDuration = Metric.histogram("switchyard_request_duration_seconds", {
+  description: "Time from a request's arrival to the end of its answer (a stream's last byte)",
+  boundaries: secondsBoundaries
+})
+
+export const requestsInFlight = Metric.gauge("switchyard_requests_in_flight", {
+  description: "Requests being answered, streams included until they end"
+})
+
+export const streamsInFlight = Metric.gauge("switchyard_streams_in_flight", {
+  description: "Streamed answers being written"
+})
+
+export const attempts = Metric.counter("switchyard_attempts_total", {
+  description: "Upstream attempts by provider, model, role (primary, retry, hedge, fallback) and outcome",
+  incremental: true
+})
+
+export const attemptDuration = Metric.histogram("switchyard_attempt_duration_seconds", {
+  description: "Upstream attempt time, to its last byte",
+  boundaries: secondsBoundaries
+})
+
+export const timeToFirstToken = Metric.histogram("switchyard_time_to_first_token_seconds", {
+  description: "Time from a streamed attempt's start to its first output",
+  boundaries: secondsBoundaries
+})
+
+export const tokens = Metric.counter("switchyard_tokens_total", {
+  description: "Tokens by provider, model and type (input, output, cached_input, cache_write, reasoning); estimated usage included",
+  incremental: true
+})
+
+export const cost = Metric.counter("switchyard_cost_usd_total", {
+  description: "Spend in USD by provider and model (attempts with a known price)",
+  incremental: true
+})
+
+export const breakerState = Metric.gauge("switchyard_breaker_state", {
+  description: "Circuit breaker per route: 0 closed, 1 half open, 2 open"
+})
+
+/** Distinct values one label may take before new ones are counted as `other`. */
+export const MAX_LABEL_VALUES = 256
+
+const seen = new Map<string, Set<string>>()
+
+/** `value`, or `other` once `label` already has `MAX_LABEL_VALUES` other values. */
+export const bounded = (label: string, value: string): string => {
+  const values = seen.get(label) ?? new Set<string>()
+  seen.set(label, values)
+  if (values.has(value)) return value
+  if (values.size >= MAX_LABEL_VALUES) return "other"
+  values.add(value)
+  return value
+}
+
+const seconds = (ms: number) => ms / 1000
+
+/** Counts one metered attempt (its ledger entry) and, for a stream, its time to first output. */
+export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefined): Effect.Effect<void> => {
+  const route = { provider: bounded("provider", entry.provider), model: bounded("model", entry.model) }
+  const usage = entry.usage
+  const typed = [
+    ["input", usage.inputTokens],
+    ["output", usage.outputTokens],
+    ["cached_input", usage.cachedInputTokens ?? 0],
+    ["cache_write", usage.cacheWriteTokens ?? 0],
+    ["reasoning", usage.reasoningTokens ?? 0]
+  ] as const
+  return Effect.all([
+    Metric.update(Metric.withAttributes(attempts, { ...route, role: entry.role, outcome: entry.outcome }), 1),
+    Metric.update(Metric.withAttributes(attemptDuration, route), seconds(entry.latencyMs)),
+    ...(firstOutputMs === undefined ? [] : [Metric.update(Metric.withAttributes(timeToFirstToken, route), seconds(firstOutputMs))]),
+    ...typed.filter(([, n]) => n > 0).map(([type, n]) => Metric.update(Metric.withAttributes(tokens, { ...route, type }), n)),
+    ...(entry.cost === null || entry.cost === 0 ? [] : [Metric.update(Metric.withAttributes(cost, route), entry.cost)])
+  ], { discard: true })
+}
+
+const breakerValue = { closed: 0, half_open: 1, open: 2 } as const
+
+/** Sets one route's breaker gauge. */
+export const breaker = (route: string, status: keyof typeof breakerValue): Effect.Effect<void> =>
+  Metric.update(Metric.withAttributes(breakerState, { route }), breakerValue[status])
