@@ -4,15 +4,19 @@
  * needs no trailing newline.
  */
 import { Stream } from "effect"
-import { type MalformedPolicy, parseJson } from "./Sse.ts"
+import * as InBand from "./InBand.ts"
 import type { StreamInterrupted } from "./ProviderError.ts"
+import { parseJson } from "./Sse.ts"
 
-export const decode = (provider: string, policy: MalformedPolicy = "fail") =>
+/** A malformed line fails the stream with the provider's `StreamInterrupted`, after the lines before it. */
+export const decode = (provider: string) =>
 <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | StreamInterrupted, R> =>
   bytes.pipe(
     Stream.decodeText,
     Stream.splitLines,
     Stream.filter((line) => line.trim().length > 0),
-    Stream.mapEffect((line) => parseJson(provider, line, policy)),
-    Stream.flattenIterable
+    InBand.flatMap((line) => {
+      const parsed = parseJson(provider, line)
+      return parsed instanceof InBand.Failure ? parsed : [parsed]
+    })
   )

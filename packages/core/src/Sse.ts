@@ -4,8 +4,9 @@
  * dropped, multi-line `data:` is joined, and an event left without its final blank line when the
  * source ends is still delivered. The parsing itself is Effect's `Sse.makeParser`.
  */
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
 import { Sse } from "effect/encoding"
+import * as InBand from "./InBand.ts"
 import { isProviderError, type ProviderError, StreamInterrupted } from "./ProviderError.ts"
 
 /** One dispatched SSE event. `event` is `"message"` when the source named none. */
@@ -22,40 +23,27 @@ export const decode = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Str
     const parser = Sse.makeParser((event) => {
       if (event._tag === "Event") ready.push({ event: event.event, data: event.data, id: event.id })
     })
-    const feed = (text: string): Effect.Effect<ReadonlyArray<SseEvent>, Sse.SseError> => {
-      const error = parser.feed(text)
-      return error === undefined ? Effect.succeed(ready.splice(0)) : Effect.fail(error)
-    }
     return bytes.pipe(
       Stream.decodeText,
       // A source that ends without the final blank line still dispatches its last event.
       Stream.concat(Stream.succeed("\n\n")),
-      Stream.mapEffect(feed),
-      Stream.flattenIterable
+      InBand.flatMap((text) => {
+        const error = parser.feed(text)
+        return error === undefined ? ready.splice(0) : new InBand.Failure(error)
+      })
     )
   })
 
-/** What to do with a chunk whose JSON does not parse. */
-export type MalformedPolicy = "fail" | "skip"
-
 /**
- * Parses an event's JSON payload. A malformed payload is never passed on as text: it fails the stream
- * with `StreamInterrupted`, or with policy `skip` is dropped with a warning in the log.
+ * An event's JSON payload, parsed; a malformed payload is never passed on as text: it is the
+ * provider's `StreamInterrupted`.
  */
-export const parseJson = (
-  provider: string,
-  data: string,
-  policy: MalformedPolicy = "fail"
-): Effect.Effect<ReadonlyArray<unknown>, StreamInterrupted> => {
+export const parseJson = (provider: string, data: string): unknown | InBand.Failure<StreamInterrupted> => {
   try {
-    return Effect.succeed([JSON.parse(data) as unknown])
+    return JSON.parse(data) as unknown
   } catch {
     const preview = data.length > 200 ? data.slice(0, 200) + "…" : data
-    return policy === "skip"
-      ? Effect.as(Effect.logWarning(`${provider}: skipped a malformed stream chunk`, preview), [])
-      : Effect.fail(
-        new StreamInterrupted({ provider, message: `${provider}: malformed JSON in stream chunk`, body: preview })
-      )
+    return new InBand.Failure(new StreamInterrupted({ provider, message: `${provider}: malformed JSON in stream chunk`, body: preview }))
   }
 }
 
@@ -80,6 +68,8 @@ export const providerJson = <R>(
   provider: string
 ): Stream.Stream<unknown, ProviderError, R> =>
   providerEvents(bytes, provider).pipe(
-    Stream.mapEffect(({ data }) => parseJson(provider, data)),
-    Stream.flattenIterable
+    InBand.flatMap(({ data }) => {
+      const parsed = parseJson(provider, data)
+      return parsed instanceof InBand.Failure ? parsed : [parsed]
+    })
   )

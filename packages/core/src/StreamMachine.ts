@@ -4,7 +4,8 @@
  * (the provider's terminal marker: the stream stops there and the connection is released). `end`
  * decides what the source ending means (normal end, or a cut stream).
  */
-import { Effect, Stream } from "effect"
+import { Stream } from "effect"
+import * as InBand from "./InBand.ts"
 import { isProviderError, type ProviderError } from "./ProviderError.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 
@@ -41,11 +42,11 @@ export const run = <S, I>(machine: Machine<S, I>) =>
       { onHalt: machine.end }
     ),
     Stream.takeWhile((output): output is StreamEvent | ProviderError | SourceFailure<E> => output !== End),
-    Stream.mapEffect((output): Effect.Effect<StreamEvent, E | ProviderError> =>
+    InBand.flatMap((output): ReadonlyArray<StreamEvent> | InBand.Failure<E | ProviderError> =>
       output instanceof SourceFailure
-        ? Effect.fail(output.error)
+        ? new InBand.Failure(output.error)
         : isProviderError(output)
-        ? Effect.fail(output)
-        : Effect.succeed(output)
+        ? new InBand.Failure(output)
+        : [output]
     )
   )

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import * as fc from "fast-check"
-import { ProviderError, Sse } from "@switchyard/core"
+import { InBand, ProviderError, Sse } from "@switchyard/core"
 
 const encoder = new TextEncoder()
 
@@ -71,17 +71,25 @@ describe("Sse.decode", () => {
       assert.deepStrictEqual(events.map((e) => e.data), ["🌍é日"])
     }))
 
-  it.effect("reports malformed JSON as a typed StreamInterrupted error, never as text", () =>
-    Effect.gen(function*() {
-      const error = yield* Sse.parseJson("openai", "{\"choices\": [").pipe(Effect.flip)
-      assert.instanceOf(error, ProviderError.StreamInterrupted)
-      assert.strictEqual(error.retryable, true)
-      assert.include(error.message, "malformed JSON")
-    }))
+  it("reports malformed JSON as a typed StreamInterrupted error, never as text", () => {
+    const parsed = Sse.parseJson("openai", "{\"choices\": [")
+    assert.instanceOf(parsed, InBand.Failure)
+    const error = (parsed as InBand.Failure<ProviderError.StreamInterrupted>).error
+    assert.instanceOf(error, ProviderError.StreamInterrupted)
+    assert.strictEqual(error.retryable, true)
+    assert.include(error.message, "malformed JSON")
+    assert.deepStrictEqual(Sse.parseJson("openai", "{\"a\": 1}"), { a: 1 })
+  })
 
-  it.effect("skips a malformed chunk when the policy says so", () =>
+  it.effect("delivers the events before a malformed payload, then fails with it", () =>
     Effect.gen(function*() {
-      const values = yield* Sse.parseJson("openai", "{oops", "skip")
-      assert.deepStrictEqual(values, [])
+      const seen: Array<unknown> = []
+      const bytes = encoder.encode("data: {\"n\": 1}\n\ndata: {\"n\": 2}\n\ndata: {oops\n\ndata: {\"n\": 4}\n\n")
+      const error = yield* Sse.providerJson(Stream.succeed(bytes), "openai").pipe(
+        Stream.runForEach((value) => Effect.sync(() => seen.push(value))),
+        Effect.flip
+      )
+      assert.deepStrictEqual(seen, [{ n: 1 }, { n: 2 }])
+      assert.instanceOf(error, ProviderError.StreamInterrupted)
     }))
 })

@@ -7,7 +7,7 @@
  * the same way over the routes whose provider has them. Token counts ask the first route whose
  * provider can count, else estimate.
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Scope, Stream } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Ref, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
@@ -408,8 +408,7 @@ export const make = (config: GatewayConfig) =>
           )
         yield* logAttempts(routed.attempts)
         // What reached the client, in case the stream breaks and another route has to take over.
-        let text = ""
-        let unstitchable = false
+        const delivered = yield* Ref.make(Recovery.nothingDelivered)
         const candidates = [...p.routes.filter((r) => label(r) !== label(routed.route)), routed.route].map((route) => ({
           route,
           prefill: prefillOf(route),
@@ -420,19 +419,14 @@ export const make = (config: GatewayConfig) =>
             )
         }))
         const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
-          Stream.tap((event) =>
-            Effect.sync(() => {
-              if (event._tag === "TextDelta" && event.choice === 0) text += event.text
-              else if (event._tag === "ToolCallStart" || event._tag === "ToolCallDelta" || ("choice" in event && event.choice !== 0)) {
-                unstitchable = true
-              }
-            })
-          ),
+          // One update per chunk of events that arrived together.
+          Stream.mapArrayEffect((events) => Effect.as(Ref.update(delivered, (d) => events.reduce(Recovery.deliver, d)), events)),
           Stream.catch((broken) =>
-            Stream.unwrap(Effect.as(
-              Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
-              Recovery.recover(request, { text, unstitchable }, candidates, broken.error)
-            ))
+            Stream.unwrap(Effect.flatMap(Ref.get(delivered), (sofar) =>
+              Effect.as(
+                Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
+                Recovery.recover(request, sofar, candidates, broken.error)
+              )))
           ),
           Stream.ensuring(Scope.close(scope, Exit.void)),
           Stream.ensuring(p.settle)

@@ -30,6 +30,16 @@ export interface Delivered {
   readonly unstitchable: boolean
 }
 
+/** Nothing delivered yet. */
+export const nothingDelivered: Delivered = { text: "", unstitchable: false }
+
+/** What has been delivered after one more event reached the client. */
+export const deliver = (delivered: Delivered, event: StreamEvent.StreamEvent): Delivered => {
+  if (event._tag === "TextDelta" && event.choice === 0) return { ...delivered, text: delivered.text + event.text }
+  const unstitchable = event._tag === "ToolCallStart" || event._tag === "ToolCallDelta" || ("choice" in event && event.choice !== 0)
+  return unstitchable && !delivered.unstitchable ? { ...delivered, unstitchable } : delivered
+}
+
 /** Thrown inside a takeover when its answer does not continue the delivered one. */
 class Diverged {
   readonly _tag = "Diverged"

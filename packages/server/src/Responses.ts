@@ -40,10 +40,15 @@ const streamBody = (
     ),
     Stream.mapAccum(() => state, ResponsesDialect.step),
     // A finished answer's items are kept before its last frame leaves (a client may refer to them next).
-    Stream.tap((frame) =>
-      frame.event === "response.completed" || frame.event === "response.incomplete"
-        ? remember(outputOf(frame.data["response"]))
-        : Effect.void
+    Stream.mapArrayEffect((frames) =>
+      Effect.as(
+        Effect.forEach(
+          frames.filter((frame) => frame.event === "response.completed" || frame.event === "response.incomplete"),
+          (frame) => remember(outputOf(frame.data["response"])),
+          { discard: true }
+        ),
+        frames
+      )
     ),
     Stream.map((frame) => (frame.event === "error" ? redactor.text(ResponsesDialect.frameText(frame)) : ResponsesDialect.frameText(frame))),
     // The frames that arrived together leave together: one write, not one per frame.

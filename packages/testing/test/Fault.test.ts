@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
-import { Sse } from "@switchyard/core"
+import { InBand, type ProviderError, Sse } from "@switchyard/core"
 import { Fault, OllamaWire, OpenAiChatWire, Reply } from "@switchyard/testing"
 import { ndjsonValues, sseEvents, textOf } from "./helpers.ts"
 
@@ -29,10 +29,9 @@ describe("Fault", () => {
     Effect.gen(function*() {
       const events = yield* sseEvents(OpenAiChatWire.stream({ text: ["a", "b"] }).pipe(Fault.malformedChunk(2)))
       assert.strictEqual(events.at(-1)!.data, "[DONE]")
-      const parsed = yield* Effect.forEach(events.slice(0, -1), (e) => Effect.result(Sse.parseJson("test", e.data)))
-      assert.deepStrictEqual(parsed.map((r) => r._tag), ["Success", "Success", "Failure", "Success"])
-      const failure = parsed[2]!
-      assert.strictEqual(failure._tag === "Failure" && failure.failure._tag, "StreamInterrupted")
+      const parsed = events.slice(0, -1).map((e) => Sse.parseJson("test", e.data))
+      assert.deepStrictEqual(parsed.map((r) => r instanceof InBand.Failure), [false, false, true, false])
+      assert.strictEqual((parsed[2] as InBand.Failure<ProviderError.StreamInterrupted>).error._tag, "StreamInterrupted")
     }))
 
   it.effect("malformedChunk on NDJSON fails the line decoder", () =>

@@ -10,8 +10,8 @@
  * (retryable), never an empty answer.
  * Reference: https://platform.openai.com/docs/api-reference/chat-streaming
  */
-import { Effect, Stream } from "effect"
-import { JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import { Stream } from "effect"
+import { InBand, JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
 import type { Host } from "../Hosts.ts"
 import * as Decode from "./chatDecode.ts"
 
@@ -144,13 +144,13 @@ export const decodeStream = (host: Host) =>
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
   const { provider } = context
-  const parse = ({ data, event }: Sse.SseEvent): Effect.Effect<ReadonlyArray<Input>, ProviderError.ProviderError> =>
-    data.trim() === "[DONE]"
-      ? Effect.succeed([{ event, data: Done }])
-      : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: JsonValue.record(json) })))
+  const parse = ({ data, event }: Sse.SseEvent): ReadonlyArray<Input> | InBand.Failure<ProviderError.ProviderError> => {
+    if (data.trim() === "[DONE]") return [{ event, data: Done }]
+    const parsed = Sse.parseJson(provider, data)
+    return parsed instanceof InBand.Failure ? parsed : [{ event, data: JsonValue.record(parsed) }]
+  }
   return Sse.providerEvents(bytes, provider).pipe(
-    Stream.mapEffect(parse),
-    Stream.flattenIterable,
+    InBand.flatMap(parse),
     StreamMachine.run(machine(host, context))
   )
 }

@@ -5,8 +5,8 @@
  * preceding `error` event. There is no `[DONE]`: a source that closes before a terminal event is a
  * cut stream. Reference: https://platform.openai.com/docs/api-reference/responses-streaming
  */
-import { Effect, Result, Schema, Stream } from "effect"
-import { ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import { Result, Schema, Stream } from "effect"
+import { InBand, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
 import * as Decode from "./responsesDecode.ts"
 import * as Output from "./responsesOutput.ts"
 import * as Wire from "./responsesWire.ts"
@@ -178,13 +178,13 @@ export const decodeStream = <R>(
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
   const { provider } = context
-  const parse = ({ data, event }: Sse.SseEvent): Effect.Effect<ReadonlyArray<Input>, ProviderError.ProviderError> =>
-    data.trim() === "[DONE]"
-      ? Effect.succeed([{ event, data: DoneMarker }])
-      : Effect.map(Sse.parseJson(provider, data), (values) => values.map((json) => ({ event, data: json })))
+  const parse = ({ data, event }: Sse.SseEvent): ReadonlyArray<Input> | InBand.Failure<ProviderError.ProviderError> => {
+    if (data.trim() === "[DONE]") return [{ event, data: DoneMarker }]
+    const parsed = Sse.parseJson(provider, data)
+    return parsed instanceof InBand.Failure ? parsed : [{ event, data: parsed }]
+  }
   return Sse.providerEvents(bytes, provider).pipe(
-    Stream.mapEffect(parse),
-    Stream.flattenIterable,
+    InBand.flatMap(parse),
     StreamMachine.run(machine(context))
   )
 }
