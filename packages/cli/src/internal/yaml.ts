@@ -29,6 +29,8 @@ const lines = (value: unknown, indent: string): Array<string> => {
   if (Array.isArray(value)) {
     return value.flatMap((item) => {
       if (!isBlock(item)) return [`${indent}- ${empty(item) ?? scalar(item)}`]
+      // `- - x` is valid YAML that effect's parser refuses; JSON is YAML's flow style.
+      if (Array.isArray(item)) return [`${indent}- ${JSON.stringify(item)}`]
       const [first, ...rest] = lines(item, `${indent}  `)
       return [`${indent}- ${first!.slice(indent.length + 2)}`, ...rest]
     })
