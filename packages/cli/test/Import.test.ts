@@ -178,6 +178,27 @@ describe("switchyard import", () => {
       assert.include(item(conversion, "targets[0].virtual_key", "approximate").message, "told from the model name")
     }))
 
+  it.effect("Portkey Model Catalog providers (@slug): the provider from the model name, the key from a variable named after the slug", () =>
+    Effect.gen(function*() {
+      const conversion = yield* Import.convert({
+        strategy: { mode: "fallback" },
+        targets: [
+          { provider: "@openai-prod", override_params: { model: "gpt-4o" } },
+          { override_params: { model: "@anthropic-prod/claude-sonnet-4-5" } }
+        ]
+      }, "catalog.json")
+      assert.deepStrictEqual(conversion.config.providers, {
+        openai: { kind: "openai", api_key: "${OPENAI_PROD}" },
+        anthropic: { kind: "anthropic", api_key: "${ANTHROPIC_PROD}" }
+      })
+      assert.deepStrictEqual(conversion.config.models?.["default"]?.routes, [
+        { provider: "openai", model: "gpt-4o" },
+        { provider: "anthropic", model: "claude-sonnet-4-5" }
+      ])
+      assert.isTrue(conversion.report.some((i) => i.path === "targets[1].provider" && i.message.includes("set ANTHROPIC_PROD")))
+      yield* load(conversion, "catalog.json")
+    }))
+
   it.effect("Portkey retry: attempts, and status codes as categories (quota stops are never retried)", () =>
     Effect.gen(function*() {
       const conversion = yield* convert("portkey-retry.json")

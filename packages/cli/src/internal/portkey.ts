@@ -95,16 +95,17 @@ const route = (draft: Draft.Draft, leaf: Leaf): Route | undefined => {
   }
 
   let model = str(overrides["model"])
-  let virtualKey = str(t["virtual_key"])
+  // A `@slug` provider is a Model Catalog entry: its key is in the vault, like a virtual key's.
+  let virtualKey = str(t["virtual_key"]) ?? (str(t["provider"])?.startsWith("@") === true ? str(t["provider"])!.slice(1) : undefined)
   // `@slug/model` names a Model Catalog provider, which holds its key like a virtual key.
   const catalog = model === undefined ? null : /^@([^/]+)\/(.+)$/.exec(model)
   if (catalog !== null) [virtualKey, model] = [catalog[1]!, catalog[2]!]
-  const slug = str(t["provider"])?.replace(/^@/, "")
+  const slug = str(t["provider"])
   if (model === undefined) {
     note(draft, "unsupported", at("override_params.model"), "absent: Portkey sends the request's model; a Switchyard route names its model, add it by hand")
     return undefined
   }
-  const named = slug !== undefined && !str(t["provider"])!.startsWith("@") ? slug : undefined
+  const named = slug !== undefined && !slug.startsWith("@") ? slug : undefined
   const guessed = named ?? byModel.find(([re]) => re.test(model))?.[1]
   const target = guessed === undefined ? undefined : targets[guessed]
   if (target === undefined) {
@@ -113,7 +114,7 @@ const route = (draft: Draft.Draft, leaf: Leaf): Route | undefined => {
       "unsupported",
       at(named === undefined ? "virtual_key" : "provider"),
       named === undefined
-        ? `the provider behind "${virtualKey ?? slug ?? "?"}" cannot be told from the model "${model}"`
+        ? `the provider behind "${virtualKey ?? "?"}" cannot be told from the model "${model}"`
         : `provider "${named}" has no Switchyard adapter`
     )
     return undefined
