@@ -3,8 +3,9 @@
  * `bin.ts` has checked the Node version).
  */
 import { Effect, Option } from "effect"
-import { Command, Flag } from "effect/cli"
+import { Argument, Command, Flag } from "effect/cli"
 import * as Costs from "./Costs.ts"
+import * as ImportCommand from "./ImportCommand.ts"
 import * as ProbeCommand from "./ProbeCommand.ts"
 import * as Serve from "./Serve.ts"
 
@@ -75,9 +76,31 @@ const probe = Command.make(
     })
 ).pipe(Command.withDescription("Run one prompt and output contract across models and report how portable it is"))
 
+const importConfig = Command.make(
+  "import",
+  {
+    file: Argument.String("file").pipe(Argument.withDescription("A LiteLLM proxy config.yaml or a Portkey config (JSON)")),
+    from: Flag.Literals("from", ["litellm", "portkey"]).pipe(
+      Flag.withDescription("The source's format (default: detected from its keys)"),
+      Flag.optional
+    ),
+    out: Flag.String("out").pipe(Flag.withDescription("Where to write the Switchyard config; - prints it"), Flag.withDefault("switchyard.yaml")),
+    alias: Flag.String("alias").pipe(Flag.withDescription("The alias a Portkey config becomes (default: default)"), Flag.optional),
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the config, variables and report as JSON"), Flag.withDefault(false))
+  },
+  (flags) =>
+    ImportCommand.run({
+      file: flags.file,
+      from: Option.getOrUndefined(flags.from),
+      out: flags.out,
+      alias: Option.getOrUndefined(flags.alias),
+      json: flags.json
+    })
+).pipe(Command.withDescription("Convert a LiteLLM or Portkey config into a Switchyard config, with a report of what maps"))
+
 export const command = Command.make("switchyard").pipe(
   Command.withDescription("Switchyard: one OpenAI-compatible endpoint in front of every LLM provider"),
-  Command.withSubcommands([serve, costs, probe])
+  Command.withSubcommands([serve, costs, probe, importConfig])
 )
 
 /** Runs the CLI on `argv` without the node and script entries. */
