@@ -117,6 +117,8 @@ export class Gateway extends Context.Service<Gateway, {
    * list it), then `provider/model` for each.
    */
   readonly models: ReadonlyArray<string>
+  /** The configured aliases and their routes, in config order. */
+  readonly aliases: ReadonlyArray<{ readonly alias: string; readonly routes: ReadonlyArray<Route> }>
 }>()("@switchyard/gateway/Gateway") {}
 
 export const make = (config: GatewayConfig) =>
@@ -466,7 +468,8 @@ export const make = (config: GatewayConfig) =>
       }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
-    return Gateway.of({ resolve, models, complete, stream, conform, embed, countTokens })
+    const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))
+    return Gateway.of({ resolve, models, aliases: configured, complete, stream, conform, embed, countTokens })
   })
 
 /** The gateway over the registry, with the config's aliases. */

@@ -106,6 +106,12 @@ export const notFound = (message: string): HttpError => ({
   body: { message, type: "not_found", code: "not_found", param: null, provider: null, retryable: false }
 })
 
+/** The cost ledger failed to answer (its store is down). */
+export const ledgerUnavailable = (message: string): HttpError => ({
+  status: 500,
+  body: { message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
+})
+
 /** How a client dialect wraps an error body. */
 export type Render = (error: HttpError) => unknown
 

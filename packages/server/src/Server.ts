@@ -1,6 +1,7 @@
 /**
- * The bundled HTTP gateway: OpenAI- and Anthropic-compatible routes over the `Gateway` service, and
- * `GET /v1/usage` over the cost ledger, served by Node.
+ * The bundled HTTP gateway: OpenAI- and Anthropic-compatible routes over the `Gateway` service; admin
+ * routes over the cost ledger and the breakers (`/v1/usage`, `/v1/routes`, `/v1/requests`,
+ * `/v1/series`) and the `/dashboard` page that shows them; served by Node.
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
 import { createServer } from "node:http"
@@ -10,17 +11,22 @@ import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import type { RouteHealth } from "@switchyard/routing"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
+import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Messages from "./Messages.ts"
 import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
+import * as RequestsRoute from "./RequestsRoute.ts"
 import * as Responses from "./Responses.ts"
+import * as RoutesRoute from "./RoutesRoute.ts"
+import * as SeriesRoute from "./SeriesRoute.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
 const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
@@ -43,7 +49,7 @@ const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
       body: { message: `Method not allowed: use ${allowed}.`, type: "bad_request", code: "method_not_allowed", param: null, provider: null, retryable: false }
     }, { allow: allowed })))
 
-/** Every route of the gateway, each behind the client keys but the health check. Needs `Gateway`. */
+/** Every route of the gateway, each behind the client keys but the health check and the dashboard's files. Needs `Gateway`. */
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
   HttpRouter.add("POST", "/v1/embeddings", Embeddings.handler),
@@ -54,6 +60,12 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/models/:id", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/models/:provider/:model", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
+  HttpRouter.add("GET", "/v1/routes", RoutesRoute.handler),
+  HttpRouter.add("GET", "/v1/requests", RequestsRoute.list),
+  HttpRouter.add("GET", "/v1/requests/:id", RequestsRoute.retrieve),
+  HttpRouter.add("GET", "/v1/series", SeriesRoute.handler),
+  HttpRouter.add("GET", "/dashboard", Dashboard.page),
+  HttpRouter.add("GET", "/dashboard/:file", Dashboard.asset),
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
@@ -89,11 +101,12 @@ export type Services =
   | ModelCatalog.ModelCatalog
   | Accounting.Services
   | ClientKeys.ClientKeys
+  | RouteHealth.RouteHealth
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
  * the cost services (a relative ledger path is taken from `baseDir`, the config file's folder),
- * client keys, the router, and the `Gateway`.
+ * client keys, the router and its breakers, and the `Gateway`.
  */
 export const gatewayLayer = (
   config: GatewayConfig.GatewayConfig,
@@ -109,7 +122,7 @@ export const gatewayLayer = (
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
-    Layer.provide(RoutingConfig.layer(config.routing)),
+    Layer.provideMerge(RoutingConfig.layer(config.routing)),
     Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici)
   )
 
