@@ -39,7 +39,7 @@ describe("dashboard data routes", () => {
       // The open breaker skipped primary without a call, so backup's was the request's first (a `primary` row).
       assert.deepStrictEqual(pastBreaker.attempts.map((a: any) => [a.provider, a.role, a.outcome]), [["backup", "primary", "ok"]])
       assert.deepStrictEqual(opening.attempts.map((a: any) => [a.provider, a.role, a.outcome]), [
-        ["primary", "primary", "server_error"],
+        ["primary", "primary", "overloaded"],
         ["backup", "fallback", "ok"]
       ])
       assert.strictEqual(opening.key, "team-a")
