@@ -3,7 +3,8 @@
 // Everything the gateway returns is written with textContent, never parsed as HTML.
 
 const KEY = "switchyard.adminKey"
-const POLL_MS = 5000
+/** How often the page refreshes: `?refresh=SECONDS` (at least 1), else every 5 seconds. */
+const POLL_MS = 1000 * Math.max(1, Number(new URLSearchParams(location.search).get("refresh")) || 5)
 /** Bucket size for each window, so a chart has 30 to 100 points. */
 const BUCKETS = { "15m": "15s", "1h": "1m", "6h": "5m", "24h": "15m" }
 const COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#4b5563"]
@@ -69,7 +70,7 @@ function renderRoutes(routes) {
 }
 
 /** Draws a chart, or gives an existing one new data (a new one when its series changed). */
-function chart(id, labels, data, yLabel) {
+function chart(id, labels, data, yLabel, points = false) {
   const host = $(id)
   const width = Math.max(300, host.clientWidth)
   const signature = labels.join("\u0000")
@@ -84,7 +85,7 @@ function chart(id, labels, data, yLabel) {
     height: 220,
     scales: { x: { time: true } },
     axes: [{}, { label: yLabel, size: 60 }],
-    series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2, points: { size: 4 } }))]
+    series: [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: points, size: 6 } }))]
   }, data, host)
   state.charts.set(id, { plot, signature, width })
 }
@@ -103,8 +104,9 @@ function spend(xs, usage, dimension) {
 
 function renderCharts(series, byProvider, byModel, byKey) {
   const xs = series.data.map((b) => Date.parse(b.bucket_start) / 1000)
-  chart("chart-latency", ["p50", "p95", "p99"], [xs, ...["p50_ms", "p95_ms", "p99_ms"].map((f) => series.data.map((b) => b[f]))], "ms")
-  chart("chart-errors", ["error rate"], [xs, series.data.map((b) => (b.attempts === 0 ? null : b.error_rate * 100))], "%")
+  // Buckets without attempts have no latency or error rate: points, so a lone bucket still shows.
+  chart("chart-latency", ["p50", "p95", "p99"], [xs, ...["p50_ms", "p95_ms", "p99_ms"].map((f) => series.data.map((b) => b[f]))], "ms", true)
+  chart("chart-errors", ["error rate"], [xs, series.data.map((b) => (b.attempts === 0 ? null : b.error_rate * 100))], "%", true)
   for (const [id, usage, dimension] of [["chart-provider", byProvider, "provider"], ["chart-model", byModel, "model"], ["chart-key", byKey, "key"]]) {
     const { data, names } = spend(xs, usage, dimension)
     chart(id, names, data, "USD")
@@ -115,7 +117,7 @@ function renderRequests(requests) {
   $("requests").tBodies[0].replaceChildren(...requests.data.map((r) => {
     const row = el("tr", { className: r.id === state.selected ? "selected" : "" },
       el("td", {}, fmt.time(r.started_at)),
-      el("td", { className: "mono" }, r.id),
+      el("td", { className: "mono", title: r.id }, r.id.length > 16 ? `${r.id.slice(0, 16)}…` : r.id),
       el("td", {}, r.model),
       el("td", {}, badge(r.outcome)),
       el("td", { className: "num" }, fmt.int(r.attempts.length)),
