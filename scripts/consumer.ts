@@ -6,7 +6,8 @@
  * 1. run an Effect program that imports `@switchyard/server`, `@switchyard/gateway` and
  *    `@switchyard/testing`, builds the layers and gets an answer from the demo provider and from a
  *    mock upstream;
- * 2. run the installed `switchyard serve` and get an answer with the official `openai` client;
+ * 2. run the installed `switchyard serve`, get an answer with the official `openai` client, and get
+ *    the dashboard's page and files;
  * 3. where the machine has an older Node.js (`/usr/bin/node`), check that `switchyard` says so.
  *
  * Prints the tarball sizes and the install time; exits non-zero on any failure.
@@ -120,6 +121,13 @@ console.log(completion.choices[0].message.content)
     const text = run("node", ["client.js", url], app).trim()
     if (!text.includes("Hello!")) throw new Error(text)
     console.log(`  ${text}`)
+    // The dashboard's files ship in the package, and uPlot's come from the installed `uplot`.
+    for (const [path, expected] of [["/dashboard", "<title>Switchyard dashboard"], ["/dashboard/dashboard.js", "uPlot"], ["/dashboard/uplot.js", "uPlot"]] as const) {
+      const response = await fetch(url + path)
+      const body = await response.text()
+      if (response.status !== 200 || !body.includes(expected)) throw new Error(`GET ${path}: ${response.status} ${body.slice(0, 200)}`)
+    }
+    console.log("  /dashboard and its files served")
   } finally {
     server.kill("SIGTERM")
   }

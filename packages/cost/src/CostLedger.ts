@@ -38,6 +38,15 @@ export interface CostLedgerShape {
   readonly entries: (
     window: Window & { readonly limit?: number | undefined }
   ) => Effect.Effect<ReadonlyArray<Entry>, LedgerError>
+  /**
+   * The attempts of the `limit` most recent requests with attempts in the window (a request is as
+   * recent as its latest attempt there): newest request first, each request's attempts oldest first.
+   */
+  readonly requests: (
+    window: Window & { readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<Entry>, LedgerError>
+  /** Every attempt of one request, oldest first; none for an unknown id. */
+  readonly request: (requestId: string) => Effect.Effect<ReadonlyArray<Entry>, LedgerError>
 }
 
 export class CostLedger extends Context.Service<CostLedger, CostLedgerShape>()("@switchyard/cost/CostLedger") {}
@@ -64,7 +73,10 @@ export const makeMemory: Effect.Effect<CostLedgerShape> = Effect.gen(function*()
           .filter(LedgerMemory.matches(window))
           .sort((a, b) => a.timestamp - b.timestamp || byCodeUnits(a.requestId, b.requestId))
         return window.limit === undefined ? selected : selected.slice(0, Math.max(0, Math.floor(window.limit)))
-      })
+      }),
+    requests: (window) => Effect.map(Ref.get(rows), (all) => LedgerMemory.recentRequests(all, window)),
+    request: (requestId) =>
+      Effect.map(Ref.get(rows), (all) => all.filter((e) => e.requestId === requestId).sort((a, b) => a.timestamp - b.timestamp))
   }
 })
 
@@ -83,7 +95,9 @@ export const makeSql = (
         Effect.mapError(ledger.record(entry), (cause) => new LedgerError({ operation: "record", cause })),
       usage,
       totals: totalsFrom(usage),
-      entries: (window) => Effect.mapError(ledger.entries(window), query)
+      entries: (window) => Effect.mapError(ledger.entries(window), query),
+      requests: (window) => Effect.mapError(ledger.requests(window), query),
+      request: (requestId) => Effect.mapError(ledger.request(requestId), query)
     }
   })
 

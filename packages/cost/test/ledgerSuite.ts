@@ -228,4 +228,28 @@ export const ledgerSuite = (name: string, ledgerLayer: Layer.Layer<CostLedger.Co
         const firstThree = yield* ledger.entries({ from: t, to: t + day, limit: 3 })
         assert.deepStrictEqual(firstThree.map((e) => e.requestId), ["req-49", "req-48", "req-47"])
       }))
+
+    it.effect("requests: the most recent ones first (by their latest attempt), each with its attempts in the window, oldest first", () =>
+      Effect.gen(function*() {
+        const ledger = yield* CostLedger.CostLedger
+        const t = base(8)
+        yield* recordAll([
+          entry({ timestamp: t, requestId: "req-a" }),
+          entry({ timestamp: t + 10, requestId: "req-b", outcome: "server_error" }),
+          entry({ timestamp: t + 20, requestId: "req-c", provider: "anthropic" }),
+          entry({ timestamp: t + 30, requestId: "req-b", role: "fallback", provider: "anthropic" }),
+          entry({ timestamp: t + 40, requestId: "req-d" }),
+          entry({ timestamp: t + day, requestId: "req-e" })
+        ])
+        const recent = yield* ledger.requests({ from: t, to: t + day, limit: 3 })
+        assert.deepStrictEqual(recent.map((e) => [e.requestId, e.timestamp - t]), [["req-d", 40], ["req-b", 10], ["req-b", 30], ["req-c", 20]])
+        const openai = yield* ledger.requests({ from: t, to: t + day, limit: 10, where: { provider: "openai" } })
+        assert.deepStrictEqual(openai.map((e) => e.requestId), ["req-d", "req-b", "req-a"])
+        assert.deepStrictEqual((yield* ledger.request("req-b")).map((e) => [e.role, e.outcome, e.provider]), [
+          ["primary", "server_error", "openai"],
+          ["fallback", "ok", "anthropic"]
+        ])
+        assert.deepStrictEqual(yield* ledger.request("req-none"), [])
+        assert.deepStrictEqual(yield* ledger.requests({ from: t, to: t + day, limit: 0 }), [])
+      }))
   })

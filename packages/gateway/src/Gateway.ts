@@ -20,7 +20,7 @@ import {
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing } from "@switchyard/cost"
 import { Conform, type OutputContract, PromptTemplates } from "@switchyard/prompts"
-import { Deadline, RouteHealth, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
+import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering } from "./Metering.ts"
@@ -117,18 +117,9 @@ export class Gateway extends Context.Service<Gateway, {
    * list it), then `provider/model` for each.
    */
   readonly models: ReadonlyArray<string>
-  /**
-   * Every route the config names (aliases' routes, then the models providers list), each with its
-   * circuit breaker's status now.
-   */
-  readonly health: Effect.Effect<ReadonlyArray<RouteStatus>>
+  /** The configured aliases and their routes, in config order. */
+  readonly aliases: ReadonlyArray<{ readonly alias: string; readonly routes: ReadonlyArray<Route> }>
 }>()("@switchyard/gateway/Gateway") {}
-
-/** A route and its breaker's status. */
-export interface RouteStatus {
-  readonly route: Route
-  readonly status: RouteHealth.Status
-}
 
 export const make = (config: GatewayConfig) =>
   Effect.gen(function*() {
@@ -471,10 +462,8 @@ export const make = (config: GatewayConfig) =>
       }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
-    const routeHealth = yield* RouteHealth.RouteHealth
-    const known = [...new Map([...Object.values(aliases).flatMap((a) => a.routes), ...listed].map((r) => [label(r), r])).values()]
-    const health = Effect.forEach(known, (route) => Effect.map(routeHealth.status(label(route)), (status) => ({ route, status })))
-    return Gateway.of({ resolve, models, complete, stream, conform, embed, countTokens, health })
+    const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))
+    return Gateway.of({ resolve, models, aliases: configured, complete, stream, conform, embed, countTokens })
   })
 
 /** The gateway over the registry, with the config's aliases. */
@@ -483,6 +472,6 @@ export const layer = (
 ): Layer.Layer<
   Gateway,
   never,
-  ProviderRegistry | Metering | Budgets.Budgets | Pricing.Pricing | Estimate.Estimate | Router.Router | RouteHealth.RouteHealth
+  ProviderRegistry | Metering | Budgets.Budgets | Pricing.Pricing | Estimate.Estimate | Router.Router
 > =>
   Layer.effect(Gateway, make(config))

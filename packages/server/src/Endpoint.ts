@@ -3,7 +3,7 @@
  *
  * - a request id, sent back as `x-request-id` on every answer;
  * - the client's key, checked before anything else once keys are configured (`open` routes, the
- *   health check, excepted);
+ *   health check, excepted), and `admin` routes refused (403) to keys that are not admin keys;
  * - any failure inside the gateway (a defect, a bug) answered as a JSON error in the route's dialect
  *   with the request id, and logged: never an empty 500;
  * - secrets redacted from every error body and every header value on the way out;
@@ -33,6 +33,13 @@ export interface Options {
   readonly render?: ErrorBody.Render | undefined
   /** Served without a key (the health check). */
   readonly open?: boolean | undefined
+  /** Served to admin keys only (any client while no keys are configured): usage, the dashboard's data. */
+  readonly admin?: boolean | undefined
+}
+
+const forbidden: ErrorBody.HttpError = {
+  status: 403,
+  body: { message: "This route needs an admin key.", type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
 }
 
 const internal = (requestId: string): ErrorBody.HttpError => ({
@@ -174,6 +181,7 @@ export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect
       const authenticated = yield* Effect.result(options.open === true ? Effect.succeed(ClientKeys.anonymous) : keys.authenticate)
       if (authenticated._tag === "Failure") return refuse(authenticated.failure)
       client = authenticated.success
+      if (options.admin === true && !authenticated.success.admin) return refuse(forbidden)
       return yield* handler({ requestId, client: authenticated.success, refuse })
     }).pipe(
       Effect.provideService(RequestTrail.CurrentTrail, trail),

@@ -106,10 +106,10 @@ export const notFound = (message: string): HttpError => ({
   body: { message, type: "not_found", code: "not_found", param: null, provider: null, retryable: false }
 })
 
-/** A key that is known but may not do this (an admin route asked with a client key). */
-export const forbidden = (message: string): HttpError => ({
-  status: 403,
-  body: { message, type: "auth", code: "forbidden", param: null, provider: null, retryable: false }
+/** The cost ledger failed to answer (its store is down). */
+export const ledgerUnavailable = (message: string): HttpError => ({
+  status: 500,
+  body: { message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
 })
 
 /** How a client dialect wraps an error body. */

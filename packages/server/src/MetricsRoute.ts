@@ -1,20 +1,34 @@
 /**
- * `GET /metrics`: the gateway's metrics in Prometheus' text format (see `GatewayMetrics`), with each
- * configured route's breaker state read at scrape time. With client keys configured, only admin
- * keys may scrape (Prometheus sends one with `authorization: { credentials: ... }`).
+ * `GET /metrics`: the gateway's metrics in Prometheus' text format (see `GatewayMetrics`), with the
+ * breaker state, read at scrape time, of every alias's route and of every route attempted since
+ * start. With client keys configured, only admin keys may scrape (Prometheus sends one with
+ * `authorization: { credentials: ... }`).
  */
-import { Effect } from "effect"
+import { Effect, Metric } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import { Gateway, GatewayMetrics, Route } from "@switchyard/gateway"
+import { RouteHealth } from "@switchyard/routing"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 
-export const handler = Endpoint.make({}, ({ client, refuse }) =>
+/** `provider/model` of every route in the aliases or in the attempts counted so far. */
+const knownRoutes = Effect.gen(function*() {
+  const gateway = yield* Gateway.Gateway
+  const configured = gateway.aliases.flatMap(({ routes }) => routes.map(Route.label))
+  const attempted = (yield* Metric.snapshot).flatMap((metric) => {
+    const attributes = metric.attributes
+    return metric.id === GatewayMetrics.attempts.id && attributes !== undefined
+      ? [`${attributes["provider"]}/${attributes["model"]}`]
+      : []
+  })
+  return [...new Set([...configured, ...attempted])]
+})
+
+export const handler = Endpoint.make({ admin: true }, () =>
   Effect.gen(function*() {
-    if (!client.admin) return refuse(ErrorBody.forbidden("Reading metrics needs an admin key."))
-    const gateway = yield* Gateway.Gateway
-    const routes = yield* gateway.health
-    yield* Effect.forEach(routes, ({ route, status }) => GatewayMetrics.breaker(Route.label(route), status), { discard: true })
+    const health = yield* RouteHealth.RouteHealth
+    yield* Effect.forEach(yield* knownRoutes, (route) => Effect.flatMap(health.status(route), (status) => GatewayMetrics.breaker(route, status)), {
+      discard: true
+    })
     return HttpServerResponse.text(yield* PrometheusMetrics.format(), { contentType: "text/plain; version=0.0.4; charset=utf-8" })
   }))

@@ -1,6 +1,7 @@
 /**
- * The bundled HTTP gateway: OpenAI- and Anthropic-compatible routes over the `Gateway` service, and
- * `GET /v1/usage` over the cost ledger, served by Node.
+ * The bundled HTTP gateway: OpenAI- and Anthropic-compatible routes over the `Gateway` service; admin
+ * routes over the cost ledger and the breakers (`/v1/usage`, `/v1/routes`, `/v1/requests`,
+ * `/v1/series`) and the `/dashboard` page that shows them; served by Node.
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
 import { createServer } from "node:http"
@@ -10,10 +11,12 @@ import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import type { RouteHealth } from "@switchyard/routing"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
+import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
@@ -21,7 +24,10 @@ import * as Messages from "./Messages.ts"
 import * as MetricsRoute from "./MetricsRoute.ts"
 import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
+import * as RequestsRoute from "./RequestsRoute.ts"
 import * as Responses from "./Responses.ts"
+import * as RoutesRoute from "./RoutesRoute.ts"
+import * as SeriesRoute from "./SeriesRoute.ts"
 import * as Telemetry from "./Telemetry.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
@@ -45,7 +51,7 @@ const wrongMethod = (allowed: string, render?: ErrorBody.Render) =>
       body: { message: `Method not allowed: use ${allowed}.`, type: "bad_request", code: "method_not_allowed", param: null, provider: null, retryable: false }
     }, { allow: allowed })))
 
-/** Every route of the gateway, each behind the client keys but the health check. Needs `Gateway`. */
+/** Every route of the gateway, each behind the client keys but the health check and the dashboard's files. Needs `Gateway`. */
 export const routes = Layer.mergeAll(
   HttpRouter.add("POST", "/v1/chat/completions", ChatCompletions.handler),
   HttpRouter.add("POST", "/v1/embeddings", Embeddings.handler),
@@ -57,6 +63,12 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/models/:provider/:model", ModelsRoute.retrieve),
   HttpRouter.add("GET", "/v1/usage", UsageRoute.handler),
   HttpRouter.add("GET", "/metrics", MetricsRoute.handler),
+  HttpRouter.add("GET", "/v1/routes", RoutesRoute.handler),
+  HttpRouter.add("GET", "/v1/requests", RequestsRoute.list),
+  HttpRouter.add("GET", "/v1/requests/:id", RequestsRoute.retrieve),
+  HttpRouter.add("GET", "/v1/series", SeriesRoute.handler),
+  HttpRouter.add("GET", "/dashboard", Dashboard.page),
+  HttpRouter.add("GET", "/dashboard/:file", Dashboard.asset),
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
@@ -90,12 +102,13 @@ export type Services =
   | ModelCatalog.ModelCatalog
   | Accounting.Services
   | ClientKeys.ClientKeys
+  | RouteHealth.RouteHealth
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
  * the cost services (a relative ledger path is taken from `baseDir`, the config file's folder),
- * client keys, the router, the `Gateway`, and its telemetry (`env` supplies the `OTEL_*` variables
- * the config leaves out; default `process.env`).
+ * client keys, the router and its breakers, the `Gateway`, and its telemetry (`env` supplies the
+ * `OTEL_*` variables the config leaves out; default `process.env`).
  */
 export const gatewayLayer = (
   config: GatewayConfig.GatewayConfig,
@@ -115,7 +128,7 @@ export const gatewayLayer = (
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
-    Layer.provide(RoutingConfig.layer(config.routing)),
+    Layer.provideMerge(RoutingConfig.layer(config.routing)),
     Layer.provide(httpClient)
   )
 }

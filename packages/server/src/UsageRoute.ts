@@ -2,14 +2,14 @@
  * `GET /v1/usage`: what the cost ledger holds, as totals and breakdowns.
  *
  * Query: `from`, `to` (ISO 8601 or epoch ms; default the last 24 hours), `group_by` (comma-separated
- * `provider`, `model`, `key`, `alias`), `bucket` (`hour`, `day`, or seconds), and filters `provider`,
- * `model`, `key`, `alias`. With client keys configured, only admin keys may read it.
+ * `provider`, `model`, `key`, `alias`), `bucket` (`hour`, `day`, seconds, or a duration such as
+ * `5m`), and filters `provider`, `model`, `key`, `alias`. With client keys configured, only admin
+ * keys may read it.
  */
-import { Clock, Effect } from "effect"
-import { HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Effect } from "effect"
+import { HttpServerResponse } from "effect/http"
 import { CostLedger, type LedgerEntry } from "@switchyard/cost"
-import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
+import * as LedgerQuery from "./LedgerQuery.ts"
 
 /** Query names of the ledger's dimensions: a fixed set, never an object lookup on a client's string. */
 const dimensionOf: ReadonlyMap<string, LedgerEntry.Dimension> = new Map([
@@ -22,42 +22,23 @@ const dimensionOf: ReadonlyMap<string, LedgerEntry.Dimension> = new Map([
 const nameOf = (dimension: LedgerEntry.Dimension): string =>
   [...dimensionOf].find(([, d]) => d === dimension)![0]
 
-const bad = (param: string, expected: string) => ErrorBody.badRequest(`Invalid \`${param}\`: expected ${expected}.`, param)
-
-const time = (param: string, value: string | undefined, fallback: number) => {
-  if (value === undefined) return Effect.succeed(fallback)
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value)
-  // ±8.64e15 ms is the range of a JavaScript Date.
-  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15
-    ? Effect.succeed(ms)
-    : Effect.fail(bad(param, "an ISO 8601 date or epoch milliseconds"))
-}
+/** The filters `provider`, `model`, `key`, `alias` of a query. */
+export const filters = (params: LedgerQuery.Params): Partial<Record<LedgerEntry.Dimension, string>> =>
+  Object.fromEntries([...dimensionOf].flatMap(([name, d]) => (params.get(name) === undefined ? [] : [[d, params.get(name)!]])))
 
 /** The query, decoded; every way it can be wrong names its parameter. */
-export const parseQuery = (params: ReadonlyMap<string, string>, now: number) =>
+export const parseQuery = (params: LedgerQuery.Params, now: number) =>
   Effect.gen(function*() {
-    const to = yield* time("to", params.get("to"), now)
-    const from = yield* time("from", params.get("from"), to - 86_400_000)
+    const to = yield* LedgerQuery.time("to", params.get("to"), now)
+    const from = yield* LedgerQuery.time("from", params.get("from"), to - 86_400_000)
     const groupBy: Array<LedgerEntry.Dimension> = []
     for (const name of (params.get("group_by") ?? "").split(",").filter((n) => n !== "")) {
       const dimension = dimensionOf.get(name.trim())
-      if (dimension === undefined) return yield* Effect.fail(bad("group_by", "a list of provider, model, key, alias"))
+      if (dimension === undefined) return yield* Effect.fail(LedgerQuery.bad("group_by", "a list of provider, model, key, alias"))
       groupBy.push(dimension)
     }
-    const bucketParam = params.get("bucket")
-    const bucket = bucketParam === undefined
-      ? undefined
-      : bucketParam === "hour"
-      ? 3_600_000
-      : bucketParam === "day"
-      ? 86_400_000
-      : /^\d+$/.test(bucketParam) && Number(bucketParam) > 0
-      ? Number(bucketParam) * 1000
-      : yield* Effect.fail(bad("bucket", "hour, day, or a number of seconds"))
-    const where = Object.fromEntries(
-      [...dimensionOf].flatMap(([name, d]) => (params.get(name) === undefined ? [] : [[d, params.get(name)]]))
-    )
-    return { from, to, groupBy, bucket, where }
+    const bucket = yield* LedgerQuery.bucket(params.get("bucket"))
+    return { from, to, groupBy, bucket, where: filters(params) }
   })
 
 const row = (r: LedgerEntry.UsageRow) => ({
@@ -80,31 +61,20 @@ const totals = (t: LedgerEntry.Totals) => ({
 })
 
 /** `GET /v1/usage`: admin keys only. */
-export const handler = Endpoint.make({}, ({ client, refuse }) =>
+export const handler = LedgerQuery.route(({ now, params }) =>
   Effect.gen(function*() {
-    if (!client.admin) return refuse(ErrorBody.forbidden("Reading usage needs an admin key."))
-    const request = yield* HttpServerRequest.HttpServerRequest
-    const params = new Map(new URL(request.url, "http://gateway").searchParams)
-    const query = yield* Effect.result(parseQuery(params, yield* Clock.currentTimeMillis))
-    if (query._tag === "Failure") return refuse(query.failure)
-    const { bucket, from, groupBy, to, where } = query.success
+    const { bucket, from, groupBy, to, where } = yield* parseQuery(params, now)
     const ledger = yield* CostLedger.CostLedger
-    const result = yield* Effect.result(Effect.all({
+    const result = yield* Effect.all({
       total: ledger.totals({ from, to, where }),
       rows: ledger.usage({ from, to, where, groupBy, bucket })
-    }))
-    if (result._tag === "Failure") {
-      return refuse({
-        status: 500,
-        body: { message: result.failure.message, type: "server_error", code: "ledger_unavailable", param: null, provider: null, retryable: true }
-      })
-    }
+    })
     return HttpServerResponse.jsonUnsafe({
       object: "usage",
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       group_by: groupBy.map(nameOf),
-      totals: totals(result.success.total),
-      data: groupBy.length === 0 && bucket === undefined ? [] : result.success.rows.map(row)
+      totals: totals(result.total),
+      data: groupBy.length === 0 && bucket === undefined ? [] : result.rows.map(row)
     })
   }))

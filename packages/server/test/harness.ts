@@ -32,7 +32,7 @@ export const serveProviders = (
         Layer.provideMerge(ModelCatalog.layerEmpty),
         Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(ClientKeys.layer([])),
-        Layer.provide(RoutingConfig.layer(config.routing))
+        Layer.provideMerge(RoutingConfig.layer(config.routing))
       )
     )
   }

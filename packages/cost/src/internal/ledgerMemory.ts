@@ -48,3 +48,19 @@ export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<U
     .map(({ entries, row }) => ({ ...row, totals: totalsOf(entries) }))
     .sort(compareRows(groupBy))
 }
+
+/** `CostLedger.requests` over entries in memory. */
+export const recentRequests = (entries: ReadonlyArray<Entry>, window: Window & { readonly limit: number }): Array<Entry> => {
+  const byRequest = new Map<string, Array<Entry>>()
+  for (const entry of entries.filter(matches(window))) {
+    const attempts = byRequest.get(entry.requestId)
+    if (attempts === undefined) byRequest.set(entry.requestId, [entry])
+    else attempts.push(entry)
+  }
+  const latest = (attempts: ReadonlyArray<Entry>) => Math.max(...attempts.map((e) => e.timestamp))
+  return [...byRequest.entries()]
+    .map(([id, attempts]) => ({ id, last: latest(attempts), attempts: attempts.sort((a, b) => a.timestamp - b.timestamp) }))
+    .sort((a, b) => b.last - a.last || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .slice(0, Math.max(0, Math.floor(window.limit)))
+    .flatMap((r) => r.attempts)
+}

@@ -26,9 +26,11 @@ export interface SqlLedger {
   readonly entries: (
     window: Window & { readonly limit?: number | undefined }
   ) => Effect.Effect<Array<Entry>, SqlError.SqlError>
+  readonly requests: (window: Window & { readonly limit: number }) => Effect.Effect<Array<Entry>, SqlError.SqlError>
+  readonly request: (requestId: string) => Effect.Effect<Array<Entry>, SqlError.SqlError>
 }
 
-/** Creates the table (and its time index) when missing, then serves the ledger from it. */
+/** Creates the table (and its indexes: time, request id) when missing, then serves the ledger from it. */
 export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -54,6 +56,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
       ts BIGINT NOT NULL
     )`
     yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${table}_ts`)} ON ${t} (ts)`
+    yield* sql`CREATE INDEX IF NOT EXISTS ${sql(`${table}_request`)} ON ${t} (request_id)`
 
     const where = (window: Window): Statement.Fragment =>
       sql.and([
@@ -177,5 +180,22 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
         (rows) => rows.map(entryOf)
       )
 
-    return { record, usage, entries }
+    /** The window's most recent request ids (by latest attempt), then their attempts in the window. */
+    const requests = (window: Window & { readonly limit: number }) =>
+      Effect.map(
+        sql<Record<string, unknown>>`SELECT ${t}.*, recent.latest FROM ${t} JOIN (
+          SELECT request_id, MAX(ts) AS latest FROM ${t} WHERE ${where(window)}
+          GROUP BY request_id ORDER BY latest DESC, request_id DESC LIMIT ${Math.max(0, Math.floor(window.limit))}
+        ) recent ON ${t}.request_id = recent.request_id
+        WHERE ${where(window)} ORDER BY recent.latest DESC, ${t}.request_id DESC, ts`,
+        (rows) => rows.map(entryOf)
+      )
+
+    const request = (requestId: string) =>
+      Effect.map(
+        sql<Record<string, unknown>>`SELECT * FROM ${t} WHERE request_id = ${requestId} ORDER BY ts`,
+        (rows) => rows.map(entryOf)
+      )
+
+    return { record, usage, entries, requests, request }
   })
