@@ -169,7 +169,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
         return post(context, embeddings.encode(request, context)).pipe(
           Effect.flatMap(({ response }) => readJson(response)),
           Effect.flatMap((json) => embeddings.decode(json, context)),
-          Effect.withSpan("Provider.embed", { attributes: { provider: name, model: request.model } })
+          Effect.withSpan("Provider.embed", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
         )
       }
     }
@@ -181,7 +181,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
         return post(context, counting.encode(request, context)).pipe(
           Effect.flatMap(({ response }) => readJson(response)),
           Effect.flatMap((json) => counting.decode(json, context)),
-          Effect.withSpan("Provider.countTokens", { attributes: { provider: name, model: request.model } })
+          Effect.withSpan("Provider.countTokens", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
         )
       }
     }
@@ -195,7 +195,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
           Effect.flatMap(({ context, response }) =>
             readJson(response).pipe(Effect.flatMap((json) => dialect.decodeResponse(json, context)))
           ),
-          Effect.withSpan("Provider.complete", { attributes: { provider: name, model: request.model } })
+          Effect.withSpan("Provider.complete", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
         ),
       stream: (request) =>
         Stream.unwrap(

@@ -323,7 +323,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, chatBound(request))
         const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
-      }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }, { captureStackTrace: false }))
 
     /** An embeddings request's input tokens, counted: the most it can cost (no output). */
     const embedBound = (request: Embeddings.EmbeddingRequest) =>
@@ -350,7 +350,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, embedBound(request), embedding)
         const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
-      }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }, { captureStackTrace: false }))
 
     const countTokens = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -381,7 +381,7 @@ export const make = (config: GatewayConfig) =>
               )
           )
         )
-      }).pipe(Effect.withSpan("Gateway.countTokens", { attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("Gateway.countTokens", { attributes: { model: request.model } }, { captureStackTrace: false }))
 
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -423,7 +423,7 @@ export const make = (config: GatewayConfig) =>
           Stream.ensuring(p.settle)
         )
         return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
-      }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }, { captureStackTrace: false }))
 
     const templates = PromptTemplates.make(config.templates)
 
@@ -459,7 +459,7 @@ export const make = (config: GatewayConfig) =>
           repairs: conformed.repairs,
           conformance: conformed.attempts
         } satisfies ConformedAnswer
-      }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }))
+      }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }, { captureStackTrace: false }))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
     const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))

@@ -245,7 +245,7 @@ export const make = Effect.gen(function*() {
       )).pipe(Effect.withSpan(`embeddings ${request.model}`, {
         kind: "client",
         attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": name, "gen_ai.system": name, "gen_ai.request.model": request.model }
-      }))
+      }, { captureStackTrace: false }))
 
   const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
     name: provider.name,
@@ -267,7 +267,7 @@ export const make = Effect.gen(function*() {
               )
             )
           )
-        )).pipe(Effect.withSpan(`chat ${request.model}`, { kind: "client", attributes: chatSpanAttributes(provider.name, request) })),
+        )).pipe(Effect.withSpan(`chat ${request.model}`, { kind: "client", attributes: chatSpanAttributes(provider.name, request) }, { captureStackTrace: false })),
     stream: (request) =>
       Stream.unwrap(Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
@@ -282,7 +282,7 @@ export const make = Effect.gen(function*() {
               record(provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt))
           )
         )
-      })).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true } })),
+      })).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }, captureStackTrace: false })),
     ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
   })
 

@@ -1,20 +1,31 @@
 /**
- * An Effect `SqlClient` over Node's built-in `node:sqlite` (`DatabaseSync`): one connection, used by
- * one fiber at a time. The published `@effect/sql-sqlite-node` does not load with effect 4.1.
+ * An Effect `SqlClient` over Node's built-in `node:sqlite`: one connection, in a worker thread of
+ * its own (`sqliteWorker.ts`), used by one fiber at a time. The published `@effect/sql-sqlite-node`
+ * does not load with effect 4.1.
  *
  * The database runs in WAL mode with `synchronous = FULL`: a statement that returned has been
  * written and fsynced to the WAL, so an acknowledged ledger row survives the process being killed.
+ * The fsync happens in the worker, so the event loop goes on serving while a write is durable'd,
+ * and the rows recorded meanwhile join the next group commit (see `ledgerSql.ts`).
  */
+import { Worker } from "node:worker_threads"
 import { Effect, type Scope, Semaphore, Stream } from "effect"
 import type { Reactivity } from "effect/reactivity"
 import { SqlClient, type SqlConnection, SqlError, Statement } from "effect/sql"
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite"
+import type { SQLInputValue } from "node:sqlite"
+import type { Command, Reply, Setup, WireError } from "./sqliteWorker.ts"
 
 export interface Options {
   readonly filename: string
   /** How long a statement waits for a lock held by another process, in ms. Default 5000. */
   readonly busyTimeoutMs?: number | undefined
 }
+
+/** The worker's module beside this one: `.ts` when run from source, `.js` once built. */
+const workerUrl = new URL(import.meta.url.endsWith(".ts") ? "./sqliteWorker.ts" : "./sqliteWorker.js", import.meta.url)
+
+/** An error from the worker as an `Error` again, with its SQLite fields. */
+const fromWire = (error: WireError): Error => Object.assign(new Error(error.message), { errcode: error.errcode, code: error.code })
 
 /** `node:sqlite` puts the SQLite result code in `errcode`; the classifier reads `errno`. */
 const sqlError = (cause: unknown, operation: string): SqlError.SqlError => {
@@ -31,56 +42,58 @@ export const make = (
   options: Options
 ): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
-    const db = yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => new DatabaseSync(options.filename),
-        catch: (cause) => sqlError(cause, "open")
+    const pending = new Map<number, (reply: Reply) => void>()
+    let nextId = 0
+    let isTransaction = false
+    const worker = yield* Effect.acquireRelease(
+      Effect.callback<Worker, SqlError.SqlError>((resume) => {
+        const setup: Setup = { filename: options.filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }
+        const worker = new Worker(workerUrl, { workerData: setup })
+        worker.once("message", (ready: { readonly ready: boolean; readonly error?: WireError }) => {
+          if (!ready.ready) {
+            resume(Effect.fail(sqlError(fromWire(ready.error!), "open")))
+            return
+          }
+          worker.on("message", (reply: Reply) => {
+            isTransaction = reply.isTransaction
+            const settle = pending.get(reply.id)
+            pending.delete(reply.id)
+            settle?.(reply)
+          })
+          resume(Effect.succeed(worker))
+        })
+        worker.once("error", (cause) => resume(Effect.fail(sqlError(cause, "open"))))
       }),
-      (db) => Effect.sync(() => db.close())
+      (worker) => Effect.promise(() => ask(worker, { close: true }).then(() => worker.terminate()))
     )
-    yield* Effect.try({
-      try: () => {
-        db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`)
-        db.exec("PRAGMA journal_mode = WAL")
-        db.exec("PRAGMA synchronous = FULL")
-      },
-      catch: (cause) => sqlError(cause, "configure")
-    })
 
-    const statements = new Map<string, StatementSync>()
-    const prepare = (sql: string): StatementSync => {
-      const cached = statements.get(sql)
-      if (cached !== undefined) return cached
-      const statement = db.prepare(sql)
-      statements.set(sql, statement)
-      return statement
+    /** Sends a command and waits for its reply. */
+    function ask(worker: Worker, command: Omit<Extract<Command, { close: true }>, "id">): Promise<Reply>
+    function ask(worker: Worker, command: Omit<Extract<Command, { sql: string }>, "id">): Promise<Reply>
+    function ask(worker: Worker, command: Omit<Command, "id">): Promise<Reply> {
+      const id = nextId++
+      return new Promise<Reply>((resolve) => {
+        pending.set(id, resolve)
+        worker.postMessage({ ...command, id })
+      })
     }
 
-    const run = <A>(operation: string, f: () => A): Effect.Effect<A, SqlError.SqlError> =>
-      Effect.try({ try: f, catch: (cause) => sqlError(cause, operation) })
+    const statement = <A>(operation: string, sql: string, values: ReadonlyArray<unknown>, mode: "rows" | "arrays" | "run") =>
+      Effect.flatMap(
+        Effect.promise(() => ask(worker, { sql, params: values as ReadonlyArray<SQLInputValue>, mode })),
+        (reply) => reply.ok ? Effect.succeed(reply.result as A) : Effect.fail(sqlError(fromWire(reply.error), operation))
+      )
 
-    const params = (values: ReadonlyArray<unknown>) => values as Array<SQLInputValue>
-
-    const rows = (sql: string, values: ReadonlyArray<unknown>) =>
-      run("query", () => {
-        const statement = prepare(sql)
-        statement.setReturnArrays(false)
-        return statement.all(...params(values)) as ReadonlyArray<any>
-      })
-
+    const rows = (sql: string, values: ReadonlyArray<unknown>) => statement<ReadonlyArray<any>>("query", sql, values, "rows")
     const arrays = (sql: string, values: ReadonlyArray<unknown>) =>
-      run("query", () => {
-        const statement = prepare(sql)
-        statement.setReturnArrays(true)
-        return statement.all(...params(values)) as unknown as ReadonlyArray<ReadonlyArray<unknown>>
-      })
+      statement<ReadonlyArray<ReadonlyArray<unknown>>>("query", sql, values, "arrays")
 
     const connection: SqlConnection.Connection = {
       execute: (sql, values, transformRows) =>
         transformRows === undefined ? rows(sql, values) : Effect.map(rows(sql, values), transformRows),
       executeUnprepared: (sql, values, transformRows) =>
         transformRows === undefined ? rows(sql, values) : Effect.map(rows(sql, values), transformRows),
-      executeRaw: (sql, values) => run("execute", () => prepare(sql).run(...params(values))),
+      executeRaw: (sql, values) => statement("execute", sql, values, "run"),
       executeValues: arrays,
       executeValuesUnprepared: arrays,
       executeStream: () => Stream.die(new Error("node:sqlite streams are not supported"))
@@ -89,7 +102,7 @@ export const make = (
     const acquirers = SqlClient.makeSqliteAcquirers({
       connection: Effect.succeed(connection),
       semaphore: yield* Semaphore.make(1),
-      isTransaction: () => db.isTransaction
+      isTransaction: () => isTransaction
     })
     return yield* SqlClient.make({
       ...acquirers,
