@@ -8,9 +8,12 @@ import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry
 import { ClientKeys, Server } from "@switchyard/server"
 import { MockUpstream } from "@switchyard/testing"
 
-/** Serves the gateway for a config (real adapters over undici; an in-memory ledger unless the config names one). Returns the base URL. */
+/**
+ * Serves the gateway for a config (real adapters over undici; an in-memory ledger unless the config
+ * names one; the Node server as its `server` section says). Returns the base URL.
+ */
 export const serveConfig = (config: GatewayConfig.GatewayConfig) =>
-  serveLayer(Server.gatewayLayer({ ledger: { kind: "memory" }, ...config }))
+  serveLayer(Server.gatewayLayer({ ledger: { kind: "memory" }, ...config }), config.server)
 
 /** Serves the gateway over already-built providers (mock layers). Returns the base URL. */
 export const serveProviders = (
@@ -34,9 +37,9 @@ export const serveProviders = (
     )
   }
 
-const serveLayer = <E>(gateway: Layer.Layer<Server.Services, E>) =>
+const serveLayer = <E>(gateway: Layer.Layer<Server.Services, E>, settings?: GatewayConfig.ServerConfig) =>
   Effect.gen(function*() {
-    const context = yield* Layer.build(Server.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(gateway)))
+    const context = yield* Layer.build(Server.layer({ host: "127.0.0.1", port: 0 }, settings).pipe(Layer.provide(gateway)))
     return HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
   })
 
