@@ -86,12 +86,9 @@ export const CurrentAdmission = Context.Reference<Admission>("@switchyard/server
 /** What ends a stream still running at a shutdown's deadline. */
 export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{}> {}
 
-/** `self`, failing with `ShuttingDown` if it still runs at the current admission's deadline. */
-export const untilDeadline = <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ShuttingDown, R> =>
-  Stream.unwrap(Effect.gen(function*() {
-    const admission = yield* CurrentAdmission
-    return Stream.interruptWhen(self, Effect.andThen(admission.deadline, Effect.fail(new ShuttingDown())))
-  }))
+/** `self`, failing with `ShuttingDown` if it still runs at `admission`'s deadline. */
+export const untilDeadline = <A, E, R>(self: Stream.Stream<A, E, R>, admission: Admission): Stream.Stream<A, E | ShuttingDown, R> =>
+  Stream.interruptWhen(self, Effect.andThen(admission.deadline, Effect.fail(new ShuttingDown())))
 
 const refusal = (code: string, message: string): ErrorBody.HttpError => ({
   status: 503,

@@ -39,9 +39,11 @@ export const streamed = (
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway> =>
   Effect.gen(function*() {
     const gateway = yield* Gateway.Gateway
+    // Read now: the body streams after this handler has returned.
+    const admission = yield* Admission.CurrentAdmission
     return yield* gateway.stream(request, caller).pipe(
       Effect.flatMap((answer) =>
-        Effect.map(body({ ...answer, events: Admission.untilDeadline(answer.events) }), (frames) =>
+        Effect.map(body({ ...answer, events: Admission.untilDeadline(answer.events, admission) }), (frames) =>
           HttpServerResponse.stream(frames, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", ...RouteHeaders.make(call.requestId, answer.route, answer.attempts) }
