@@ -219,17 +219,19 @@ const serving = <R>(
     const node = createGatewayServer(settings)
     const admission = yield* Admission.make(settings.maxConcurrentRequests)
     const app = yield* HttpRouter.toHttpEffect(routes)
-    const served = Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      if (!isHealthCheck(request.url)) {
-        const verdict = yield* admission.enter
-        if (verdict !== "admitted") return refusal(request.url, verdict)
-      }
-      return yield* provide(app)
-    }).pipe(Effect.provideService(Admission.CurrentAdmission, admission))
+    // Around the whole exchange, the response's body included (a stream runs after its handler).
+    const admitted = <E>(exchange: Effect.Effect<HttpServerResponse.HttpServerResponse, E, Services | Scope.Scope | HttpServerRequest.HttpServerRequest>) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!isHealthCheck(request.url)) {
+          const verdict = yield* admission.enter
+          if (verdict !== "admitted") return refusal(request.url, verdict)
+        }
+        return yield* provide(exchange)
+      }).pipe(Effect.provideService(Admission.CurrentAdmission, admission))
     // Built after the server, so closed before it: the drain runs while the server still serves.
     return Layer.effectDiscard(Effect.addFinalizer(() => shutdown(node, admission, Duration.millis(settings.shutdownGraceMs)))).pipe(
-      Layer.provideMerge(HttpServer.serve(served)),
+      Layer.provideMerge(HttpServer.serve(app, admitted)),
       Layer.provideMerge(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }))
     )
   }))
