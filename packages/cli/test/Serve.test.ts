@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { MockUpstream, OpenAiChatWire } from "@switchyard/testing"
+import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
 import { cleanEnv, run, start } from "./processes.ts"
 
 const chat = (url: string, model: string) =>
@@ -19,6 +19,38 @@ const chat = (url: string, model: string) =>
       body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] })
     }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }))
   )
+
+/** A streamed chat request, once its headers have arrived. */
+const openStream = (url: string, model: string) =>
+  Effect.promise(() =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hello" }] })
+    })
+  )
+
+/** A config with one OpenAI-compatible provider at `upstream`, behind alias `smart`. */
+const configText = (upstream: string, extra: ReadonlyArray<string> = []) =>
+  [
+    ...extra,
+    "providers:",
+    "  primary:",
+    "    kind: openai",
+    `    base_url: ${upstream}/v1`,
+    "    api_key: sk-test-0123456789",
+    "models:",
+    "  smart:",
+    "    routes: [{ provider: primary, model: gpt-4.1 }]"
+  ].join("\n")
+
+/** Waits until the process has printed `text` (checked every 50 ms). */
+const printed = (server: { readonly output: () => string }, text: string) =>
+  Effect.gen(function*() {
+    while (!server.output().includes(text)) yield* Effect.sleep("50 millis")
+  })
+
+const words = (n: number) => ({ text: Array.from({ length: n }, (_, i) => ` w${i}`), usage: { inputTokens: 3, outputTokens: n } })
 
 const tempFile = (name: string, text: string) => {
   const path = join(mkdtempSync(join(tmpdir(), "switchyard-cli-")), name)
@@ -70,4 +102,50 @@ describe("switchyard serve", () => {
       assert.include(result.stderr, "providers.primary.kind")
       assert.include(result.stderr, "openai")
     }), 20_000)
+
+  it.live("SIGTERM: new connections refused, a stream that ends within the grace is whole, one that does not ends with an error event, exit code 0", () =>
+    Effect.gen(function*() {
+      const upstream = yield* MockUpstream.make()
+      const stream = (n: number) => OpenAiChatWire.stream(words(n)).pipe(Fault.chunkDelay("100 millis"))
+      yield* upstream.enqueue(OpenAiChatWire.route, stream(3), stream(100))
+      const config = tempFile("switchyard.yaml", configText(upstream.url, ["server:", "  shutdown_grace_ms: 800", "ledger: { kind: memory }"]))
+      const server = yield* start(["serve", "--config", config, "--port", "0"])
+      const quick = yield* openStream(server.url, "smart")
+      const slow = yield* openStream(server.url, "smart")
+      server.kill("SIGTERM")
+      yield* printed(server, "Shutting down")
+      const late = yield* Effect.promise(() => fetch(`${server.url}/healthz`).then((r) => r.status, (e: Error) => e.message))
+      assert.strictEqual(late, "fetch failed")
+      const [quickText, slowText] = yield* Effect.promise(() => Promise.all([quick.text(), slow.text()]))
+      assert.isTrue(quickText.endsWith("data: [DONE]\n\n"), quickText)
+      assert.notInclude(slowText, "[DONE]")
+      assert.match(slowText, /data: \{"error":\{[^\n]*"code":"shutting_down"[^\n]*\n\n$/)
+      assert.strictEqual(yield* server.exited, 0)
+    }).pipe(Effect.scoped), 30_000)
+
+  it.live("SIGHUP reloads the config file: new requests use it, a stream in flight finishes on the old one, a bad file is refused with its problems and the running config stays", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* Effect.all([MockUpstream.make(), MockUpstream.make()])
+      yield* a.enqueue(OpenAiChatWire.route, OpenAiChatWire.stream(words(10)).pipe(Fault.chunkDelay("100 millis")))
+      yield* a.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer({ text: ["from a"] }))
+      yield* b.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer({ text: ["from b"] }))
+      const config = tempFile("switchyard.yaml", configText(a.url))
+      const server = yield* start(["serve", "--config", config, "--port", "0"])
+      const inFlight = yield* openStream(server.url, "smart")
+
+      writeFileSync(config, configText(b.url))
+      server.kill("SIGHUP")
+      yield* printed(server, "Config reloaded")
+      assert.strictEqual((yield* chat(server.url, "smart")).body.choices[0].message.content, "from b")
+      const text = yield* Effect.promise(() => inFlight.text())
+      assert.isTrue(text.endsWith("data: [DONE]\n\n"), text)
+      assert.include(text, "w9")
+
+      writeFileSync(config, configText(b.url).replace("kind: openai", "kind: opena1"))
+      server.kill("SIGHUP")
+      yield* printed(server, "Config not reloaded")
+      assert.include(server.output(), "providers.primary.kind")
+      assert.strictEqual((yield* chat(server.url, "smart")).body.choices[0].message.content, "from b")
+      assert.lengthOf(yield* a.requests, 1, "only the stream that started before the reload went to the old upstream")
+    }).pipe(Effect.scoped), 30_000)
 })

@@ -30,6 +30,10 @@ export const cleanEnv = () =>
 export interface Running {
   readonly url: string
   readonly output: () => string
+  /** Sends `signal` to the process. */
+  readonly kill: (signal: NodeJS.Signals) => void
+  /** The exit code, once the process has exited (null when a signal ended it). */
+  readonly exited: Effect.Effect<number | null>
 }
 
 /** Starts `switchyard ...args`, waits for its "listening" line, and kills it with the scope. */
@@ -40,10 +44,21 @@ export const start = (args: ReadonlyArray<string>, env: Record<string, string | 
       const cwd = mkdtempSync(join(tmpdir(), "switchyard-serve-"))
       const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
       let output = ""
+      const exit = new Promise<number | null>((resolve) => child.on("exit", resolve))
       const onData = (data: Buffer) => {
         output += data.toString()
         const match = /listening on (http:\/\/\S+)/.exec(output)
-        if (match) resume(Effect.succeed({ child, running: { url: match[1]!, output: () => output } }))
+        if (match) {
+          resume(Effect.succeed({
+            child,
+            running: {
+              url: match[1]!,
+              output: () => output,
+              kill: (signal) => child.kill(signal),
+              exited: Effect.promise(() => exit)
+            }
+          }))
+        }
       }
       child.stdout.on("data", onData)
       child.stderr.on("data", onData)

@@ -57,8 +57,19 @@ export const ServerConfig = Schema.Struct({
   /** The largest request body accepted (default 32 MiB); larger is refused with 413 before it is read. */
   max_body_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1024))),
   /** The deepest JSON nesting accepted in a request body (default 128). */
-  max_json_depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 8, maximum: 1000 })))
+  max_json_depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 8, maximum: 1000 }))),
+  /** Requests served at once, a stream counted until its end (default 1024); beyond it, 503 at once. */
+  max_concurrent_requests: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** Time for a client to send a request's headers (default 20 s). */
+  headers_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(100))),
+  /** Time for a client to send a whole request, headers and body (default 120 s); never cuts an answer. */
+  request_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(100))),
+  /** How long an idle connection is kept open between requests (default 65 s). */
+  keep_alive_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(100))),
+  /** On shutdown, how long requests and streams in flight may take to finish (default 10 s). */
+  shutdown_grace_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
+export type ServerConfig = typeof ServerConfig.Type
 
 /** A client API key: requests must carry one of these once any is configured. */
 export const KeyConfig = Schema.Struct({

@@ -5,9 +5,10 @@
  */
 import { Effect, type Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
-import type { ChatRequest, ChatResponse } from "@switchyard/core"
+import type { ChatRequest, ChatResponse, ProviderError, StreamEvent } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
 import { OutputContract } from "@switchyard/prompts"
+import * as Admission from "./Admission.ts"
 import type * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
@@ -19,22 +20,30 @@ export interface Options {
   readonly render?: ErrorBody.Render
 }
 
+/** A streaming answer whose events also fail with `ShuttingDown` at a shutdown's deadline. */
+export interface Streaming extends Omit<Gateway.StreamingAnswer, "events"> {
+  readonly events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError | Admission.ShuttingDown>
+}
+
 /**
  * A streaming answer as `text/event-stream`, uncached, with the routing headers; `body` encodes its
- * events in the client's dialect. A failure before the first byte becomes its error response, with
- * every attempt in the headers.
+ * events in the client's dialect (a failure after the first byte, a shutdown's deadline included,
+ * as its error event: see `Endpoint.streamError`). A failure before the first byte becomes its error
+ * response, with every attempt in the headers.
  */
 export const streamed = (
   request: ChatRequest.ChatRequest,
   { body, call, caller, render }: Options & {
-    readonly body: (answer: Gateway.StreamingAnswer) => Effect.Effect<Stream.Stream<Uint8Array>>
+    readonly body: (answer: Streaming) => Effect.Effect<Stream.Stream<Uint8Array>>
   }
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway> =>
   Effect.gen(function*() {
     const gateway = yield* Gateway.Gateway
+    // Read now: the body streams after this handler has returned.
+    const admission = yield* Admission.CurrentAdmission
     return yield* gateway.stream(request, caller).pipe(
       Effect.flatMap((answer) =>
-        Effect.map(body(answer), (frames) =>
+        Effect.map(body({ ...answer, events: Admission.untilDeadline(answer.events, admission) }), (frames) =>
           HttpServerResponse.stream(frames, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", ...RouteHeaders.make(call.requestId, answer.route, answer.attempts) }

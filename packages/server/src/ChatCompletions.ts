@@ -7,7 +7,6 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatRequest, Redact } from "@switchyard/core"
-import type { Gateway } from "@switchyard/gateway"
 import * as Answer from "./Answer.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
@@ -19,7 +18,7 @@ const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`
 
 const streamBody = (
   request: ChatRequest.ChatRequest,
-  answer: Gateway.StreamingAnswer,
+  answer: Answer.Streaming,
   fallback: { id: string; model: string; created: number },
   requestId: string,
   redactor: Redact.Redactor

@@ -6,6 +6,8 @@
  *   health check, excepted), and `admin` routes refused (403) to keys that are not admin keys;
  * - any failure inside the gateway (a defect, a bug) answered as a JSON error in the route's dialect
  *   with the request id, and logged: never an empty 500;
+ * - a request still waiting for its answer when a shutdown's grace period ends answered with 503
+ *   `shutting_down` (see `Admission`);
  * - secrets redacted from every error body and every header value on the way out;
  * - the request counted (`GatewayMetrics`: by route pattern, status and error code, with its time to
  *   its last byte, a stream's included) and, when the request log is on, one JSON line when it ends,
@@ -15,6 +17,7 @@ import { Cause, Clock, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
 import { HttpBody, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { ProviderError, Redact } from "@switchyard/core"
 import { GatewayMetrics, RequestTrail } from "@switchyard/gateway"
+import * as Admission from "./Admission.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
@@ -58,14 +61,15 @@ const logFailure = (requestId: string, cause: Cause.Cause<unknown>) =>
   Effect.logError("request failed inside the gateway", cause).pipe(Effect.annotateLogs({ requestId }))
 
 /**
- * The error a stream ends with after its first byte: the provider's, or (anything else: a defect,
- * an interruption from inside) an internal error, logged.
+ * The error a stream ends with after its first byte: the provider's, `shutting_down` at a shutdown's
+ * deadline, or (anything else: a defect, an interruption from inside) an internal error, logged.
  */
-export const streamError = (requestId: string, cause: Cause.Cause<unknown>): Effect.Effect<ErrorBody.HttpError> =>
-  Option.match(Option.filter(Cause.findErrorOption(cause), ProviderError.isProviderError), {
-    onSome: (error) => Effect.succeed(ErrorBody.fromProviderError(error)),
-    onNone: () => Effect.as(logFailure(requestId, cause), internal(requestId))
-  })
+export const streamError = (requestId: string, cause: Cause.Cause<unknown>): Effect.Effect<ErrorBody.HttpError> => {
+  const error = Option.getOrUndefined(Cause.findErrorOption(cause))
+  if (ProviderError.isProviderError(error)) return Effect.succeed(ErrorBody.fromProviderError(error))
+  if (error instanceof Admission.ShuttingDown) return Effect.succeed(Admission.refused("draining"))
+  return Effect.as(logFailure(requestId, cause), internal(requestId))
+}
 
 const decoder = new TextDecoder()
 
@@ -182,7 +186,11 @@ export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect
       if (authenticated._tag === "Failure") return refuse(authenticated.failure)
       client = authenticated.success
       if (options.admin === true && !authenticated.success.admin) return refuse(forbidden)
-      return yield* handler({ requestId, client: authenticated.success, refuse })
+      const admission = yield* Admission.CurrentAdmission
+      return yield* Effect.raceFirst(
+        handler({ requestId, client: authenticated.success, refuse }),
+        Effect.as(admission.deadline, refuse(Admission.refused("draining")))
+      )
     }).pipe(
       Effect.provideService(RequestTrail.CurrentTrail, trail),
       Effect.catchCause((cause) =>

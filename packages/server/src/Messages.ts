@@ -9,7 +9,6 @@
 import { Effect, Fiber, Stream } from "effect"
 import { Redact, type Usage } from "@switchyard/core"
 import { Estimate } from "@switchyard/cost"
-import type { Gateway } from "@switchyard/gateway"
 import * as Answer from "./Answer.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
@@ -20,7 +19,7 @@ import * as RoutingHints from "./RoutingHints.ts"
 import * as StreamEnd from "./StreamEnd.ts"
 
 const streamBody = (
-  answer: Gateway.StreamingAnswer,
+  answer: Answer.Streaming,
   fallback: { id: string; model: string; usage: Usage.Usage | undefined },
   requestId: string,
   redactor: Redact.Redactor

@@ -9,7 +9,6 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatResponse, Redact } from "@switchyard/core"
-import type { Gateway } from "@switchyard/gateway"
 import * as Answer from "./Answer.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
@@ -27,7 +26,7 @@ const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
 }
 
 const streamBody = (
-  answer: Gateway.StreamingAnswer,
+  answer: Answer.Streaming,
   state: ResponsesDialect.StreamState,
   requestId: string,
   redactor: Redact.Redactor,

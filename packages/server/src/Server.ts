@@ -4,14 +4,16 @@
  * `/v1/series`) and the `/dashboard` page that shows them; served by Node.
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
-import { createServer } from "node:http"
-import { Effect, Layer, Logger } from "effect"
-import { FetchHttpClient, type HttpClient, HttpRouter, HttpServerResponse } from "effect/http"
+import { createServer, type Server } from "node:http"
+import { Context, Duration, Effect, Layer, Logger, type Scope } from "effect"
+import { FetchHttpClient, type HttpClient, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import type { HttpServerError } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
+import * as Admission from "./Admission.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
@@ -20,18 +22,27 @@ import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
+import * as Generations from "./Generations.ts"
 import * as Messages from "./Messages.ts"
 import * as MetricsRoute from "./MetricsRoute.ts"
 import * as ModelsRoute from "./ModelsRoute.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RequestsRoute from "./RequestsRoute.ts"
 import * as Responses from "./Responses.ts"
+import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutesRoute from "./RoutesRoute.ts"
 import * as SeriesRoute from "./SeriesRoute.ts"
 import * as Telemetry from "./Telemetry.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
-const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
+/** `ok`, or 503 `draining` while the server shuts down (so a load balancer stops sending to it). */
+const health = Endpoint.make({ open: true }, () =>
+  Effect.gen(function*() {
+    const admission = yield* Admission.CurrentAdmission
+    return (yield* admission.draining)
+      ? HttpServerResponse.jsonUnsafe({ status: "draining" }, { status: 503 })
+      : HttpServerResponse.jsonUnsafe({ status: "ok" })
+  }))
 
 const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
 
@@ -138,6 +149,28 @@ export interface ListenOptions {
   readonly port: number
 }
 
+/** The config's `server` settings that shape the Node server, with their defaults. */
+export interface Settings {
+  readonly maxConcurrentRequests: number
+  readonly headersTimeoutMs: number
+  readonly requestTimeoutMs: number
+  readonly keepAliveTimeoutMs: number
+  readonly shutdownGraceMs: number
+}
+
+/**
+ * 1024 requests at once; 20 s to send the headers and 120 s the whole request (a 32 MiB body at
+ * 2 Mbit/s); idle connections kept 65 s, longer than the 60 s idle timeout of common load balancers
+ * (which then never send on a connection the gateway just closed); 10 s for what runs at shutdown.
+ */
+export const settings = (config: GatewayConfig.ServerConfig = {}): Settings => ({
+  maxConcurrentRequests: config.max_concurrent_requests ?? 1024,
+  headersTimeoutMs: config.headers_timeout_ms ?? 20_000,
+  requestTimeoutMs: config.request_timeout_ms ?? 120_000,
+  keepAliveTimeoutMs: config.keep_alive_timeout_ms ?? 65_000,
+  shutdownGraceMs: config.shutdown_grace_ms ?? 10_000
+})
+
 /**
  * A path whose percent-encoding does not decode (`/%zz`, a cut UTF-8 sequence) has its `%` taken
  * literally, so the router matches it (an unknown route, answered as JSON) instead of refusing it
@@ -152,19 +185,114 @@ const decodablePath = (url: string): string => {
   }
 }
 
-const createGatewayServer = () => {
-  const server = createServer()
+/**
+ * Node's server with the slow-client timeouts: `requestTimeout` bounds receiving the request (headers
+ * and body; Node answers 408 or closes the connection), never sending the answer, so a long stream is
+ * not cut; `headersTimeout` may not exceed it. Node checks them every second.
+ */
+const createGatewayServer = (settings: Settings) => {
+  const server = createServer({
+    headersTimeout: Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs),
+    requestTimeout: settings.requestTimeoutMs,
+    keepAliveTimeout: settings.keepAliveTimeoutMs,
+    connectionsCheckingInterval: 1_000
+  })
   server.prependListener("request", (request) => {
     if (request.url !== undefined) request.url = decodablePath(request.url)
   })
   return server
 }
 
-/** Serves `routes` on `host:port`. Needs `Gateway`; exposes the bound `HttpServer`. */
-export const layer = (options: ListenOptions) =>
-  HttpRouter.serve(routes, { disableLogger: true, disableListenLog: true }).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createGatewayServer, { host: options.host, port: options.port }))
+/** A refusal in the dialect of the path: Anthropic's under `/v1/messages`, else OpenAI's. */
+const refusal = (url: string, verdict: Exclude<Admission.Verdict, "admitted">) =>
+  ErrorBody.toResponse(
+    Admission.refused(verdict),
+    { "x-request-id": RouteHeaders.newRequestId() },
+    url.startsWith("/v1/messages") ? AnthropicDialect.renderError : ErrorBody.renderOpenAi
   )
+
+const isHealthCheck = (url: string) => url === "/healthz" || url.startsWith("/healthz?")
+
+/**
+ * Closing the server: it stops listening at once (a new connection is refused, a new request on an
+ * open one gets 503 `shutting_down`), gives what runs `grace` to finish, ends what still runs with
+ * its error (see `Admission`), then closes the remaining connections.
+ */
+const shutdown = (node: Server, admission: Admission.Admission, grace: Duration.Duration) =>
+  Effect.gen(function*() {
+    yield* Effect.sync(() => node.close())
+    yield* admission.drain(grace)
+    yield* Effect.sync(() => node.closeAllConnections())
+  })
+
+/**
+ * Serves `routes` on `listen` with `settings`, each request given its services by `provide`: at most
+ * `maxConcurrentRequests` at once (`/healthz` is never refused), and a graceful shutdown when the
+ * layer closes.
+ */
+const serving = <R>(
+  listen: ListenOptions,
+  settings: Settings,
+  provide: <A, E>(effect: Effect.Effect<A, E, Services | Scope.Scope | HttpServerRequest.HttpServerRequest>) => Effect.Effect<A, E, R | Scope.Scope | HttpServerRequest.HttpServerRequest>
+) =>
+  Layer.unwrap(Effect.gen(function*() {
+    const node = createGatewayServer(settings)
+    const admission = yield* Admission.make(settings.maxConcurrentRequests)
+    const app = yield* HttpRouter.toHttpEffect(routes)
+    // Around the whole exchange, the response's body included (a stream runs after its handler).
+    const admitted = <E>(exchange: Effect.Effect<HttpServerResponse.HttpServerResponse, E, Services | Scope.Scope | HttpServerRequest.HttpServerRequest>) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        if (!isHealthCheck(request.url)) {
+          const verdict = yield* admission.enter
+          if (verdict !== "admitted") return refusal(request.url, verdict)
+        }
+        return yield* provide(exchange)
+      }).pipe(Effect.provideService(Admission.CurrentAdmission, admission))
+    // Built after the server, so closed before it: the drain runs while the server still serves.
+    return Layer.effectDiscard(Effect.addFinalizer(() => shutdown(node, admission, Duration.millis(settings.shutdownGraceMs)))).pipe(
+      Layer.provideMerge(HttpServer.serve(app, admitted)),
+      Layer.provideMerge(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }))
+    )
+  }))
+
+/**
+ * Serves `routes` on `host:port` over the services in its context (needs `Gateway`, ...); exposes
+ * the bound `HttpServer`. `settings` (the config's `server` section) caps concurrent requests, sets
+ * the slow-client timeouts and the shutdown grace: closing the layer drains the server gracefully.
+ */
+export const layer = (options: ListenOptions, config: GatewayConfig.ServerConfig = {}) =>
+  serving<Services>(options, settings(config), (app) => app)
+
+/** Replaces the services of a reloadable server (`layerReloadable`) for the requests to come. */
+export class Reload extends Context.Service<Reload, {
+  /**
+   * Builds the gateway's services for `config` and serves new requests with them; requests in flight
+   * finish on the services they started with, which are closed after them. A build that fails (a
+   * ledger that cannot open) keeps the running services.
+   */
+  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, CostLedger.LedgerError>
+}>()("@switchyard/server/Reload") {}
+
+/**
+ * The gateway for `config` served on `listen`, as `layer` over `gatewayLayer`, with `Reload` to
+ * replace its services without a restart (see `Generations`). The Node server's own settings
+ * (address, timeouts, concurrency cap, shutdown grace) stay those of the first config.
+ */
+export const layerReloadable = (
+  config: GatewayConfig.GatewayConfig,
+  options: {
+    readonly listen: ListenOptions
+    readonly baseDir?: string | undefined
+    readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
+  }
+): Layer.Layer<HttpServer.HttpServer | Reload, CostLedger.LedgerError | HttpServerError.ServeError> =>
+  Layer.unwrap(Effect.gen(function*() {
+    const generations = yield* Generations.make(gatewayLayer(config, options))
+    return serving<never>(options.listen, settings(config.server), generations.provide).pipe(
+      Layer.merge(Layer.succeed(Reload, { reload: (next) => generations.replace(gatewayLayer(next, options)) }))
+    )
+  }))
 
 /**
  * The same `routes` as a web-standard `fetch` handler, for runtimes other than Node's server (tested

@@ -9,11 +9,16 @@ import { ClientKeys, Server } from "@switchyard/server"
 import { MockUpstream } from "@switchyard/testing"
 
 /**
+/**
  * Serves the gateway for a config (real adapters over undici; an in-memory ledger and no request log
- * unless the config says otherwise; no `OTEL_*` variables). Returns the base URL.
+ * unless the config says otherwise; no `OTEL_*` variables; the Node server as its `server` section
+ * says). Returns the base URL.
  */
 export const serveConfig = (config: GatewayConfig.GatewayConfig) =>
-  serveLayer(Server.gatewayLayer({ ledger: { kind: "memory" }, telemetry: { request_log: false }, ...config }, { env: {} }))
+  serveLayer(
+    Server.gatewayLayer({ ledger: { kind: "memory" }, telemetry: { request_log: false }, ...config }, { env: {} }),
+    config.server
+  )
 
 /** Serves the gateway over already-built providers (mock layers). Returns the base URL. */
 export const serveProviders = (
@@ -37,9 +42,9 @@ export const serveProviders = (
     )
   }
 
-const serveLayer = <E>(gateway: Layer.Layer<Server.Services, E>) =>
+const serveLayer = <E>(gateway: Layer.Layer<Server.Services, E>, settings?: GatewayConfig.ServerConfig) =>
   Effect.gen(function*() {
-    const context = yield* Layer.build(Server.layer({ host: "127.0.0.1", port: 0 }).pipe(Layer.provide(gateway)))
+    const context = yield* Layer.build(Server.layer({ host: "127.0.0.1", port: 0 }, settings).pipe(Layer.provide(gateway)))
     return HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
   })
 
