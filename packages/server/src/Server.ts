@@ -109,7 +109,7 @@ export const gatewayLayer = (
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
-    Layer.provide(RoutingConfig.layer(config.routing)),
+    Layer.provide(RoutingConfig.layer(config.routing, config.state)),
     Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici)
   )
 
