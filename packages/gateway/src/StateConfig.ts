@@ -11,7 +11,7 @@
  *   timeout_ms: 250            # a slower Redis call is answered locally instead (default 250)
  * ```
  */
-import { Duration, Layer, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Schema } from "effect"
 import { SharedState } from "@switchyard/state-redis"
 
 export const RedisState = Schema.Struct({
@@ -41,3 +41,19 @@ export const sharedState = (config: RedisState): Layer.Layer<SharedState.SharedS
   layers.set(config, layer)
   return layer
 }
+
+/** Where the shared state is served from: `memory` by config, else `redis`, or `local` while Redis is unreachable. */
+export type Status = "memory" | SharedState.Status
+
+/** The shared state's status, for the health check. */
+export class StateStatus extends Context.Service<StateStatus, { readonly status: Effect.Effect<Status> }>()(
+  "@switchyard/gateway/StateStatus"
+) {}
+
+/** The status of a `state` section (over the same connection as its stores, in one build). */
+export const statusLayer = (config: StateConfig | undefined): Layer.Layer<StateStatus> =>
+  config?.kind === "redis"
+    ? Layer.effect(StateStatus, Effect.map(SharedState.SharedState, (shared) => ({ status: shared.status }))).pipe(
+      Layer.provide(sharedState(config))
+    )
+    : Layer.succeed(StateStatus, { status: Effect.succeed<Status>("memory") })

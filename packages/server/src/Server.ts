@@ -9,7 +9,7 @@ import { FetchHttpClient, type HttpClient, HttpRouter, HttpServerResponse } from
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig } from "@switchyard/gateway"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
@@ -23,7 +23,10 @@ import * as RequestBody from "./RequestBody.ts"
 import * as Responses from "./Responses.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
-const health = Endpoint.make({ open: true }, () => Effect.succeed(HttpServerResponse.jsonUnsafe({ status: "ok" })))
+/** Up, and where the shared state is served from (`memory`, `redis`, or `local` while Redis is unreachable). */
+const health = Endpoint.make({ open: true }, () =>
+  Effect.flatMap(StateConfig.StateStatus, ({ status }) =>
+    Effect.map(status, (state) => HttpServerResponse.jsonUnsafe({ status: "ok", state }))))
 
 const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
 
@@ -89,6 +92,7 @@ export type Services =
   | ModelCatalog.ModelCatalog
   | Accounting.Services
   | ClientKeys.ClientKeys
+  | StateConfig.StateStatus
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
@@ -109,6 +113,7 @@ export const gatewayLayer = (
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
+    Layer.provideMerge(StateConfig.statusLayer(config.state)),
     Layer.provide(RoutingConfig.layer(config.routing, config.state)),
     Layer.provide(options.httpClient ?? NodeHttpClient.layerUndici)
   )

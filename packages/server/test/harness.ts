@@ -4,7 +4,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
 import type { Provider } from "@switchyard/core"
-import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig } from "@switchyard/gateway"
 import { ClientKeys, Server } from "@switchyard/server"
 import { MockUpstream } from "@switchyard/testing"
 
@@ -29,6 +29,7 @@ export const serveProviders = (
         Layer.provideMerge(ModelCatalog.layerEmpty),
         Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(ClientKeys.layer([])),
+        Layer.provideMerge(StateConfig.statusLayer(config.state)),
         Layer.provide(RoutingConfig.layer(config.routing))
       )
     )
