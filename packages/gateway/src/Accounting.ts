@@ -1,13 +1,15 @@
 /**
  * The cost services a config asks for, as one layer: the `CostLedger` (SQLite next to the config by
  * default, or in memory, or PostgreSQL), `Pricing` (the bundled dataset plus the config's prices),
- * the tokenizer `Estimate`, `Budgets`, and `Metering`, which writes every attempt to the ledger.
+ * the tokenizer `Estimate`, `Budgets` (counters in memory, or in Redis per `state`), and `Metering`, which writes every attempt to the ledger.
  */
 import { Layer } from "effect"
 import { isAbsolute, join } from "node:path"
 import { Budgets, CostLedger, Estimate, Pricing } from "@switchyard/cost"
+import { BudgetStoreRedis } from "@switchyard/state-redis"
 import type { GatewayConfig, ProviderConfig } from "./GatewayConfig.ts"
 import * as Metering from "./Metering.ts"
+import * as StateConfig from "./StateConfig.ts"
 
 /** The ledger file used when the config names none. */
 export const defaultLedgerFile = "switchyard-ledger.sqlite"
@@ -63,6 +65,15 @@ export type Services =
   | Budgets.Budgets
   | Metering.Metering
 
+/** Budgets with their counters in this process, or in Redis when `state` is `redis` (shared by the instances). */
+const budgetsLayer = (config: GatewayConfig): Layer.Layer<Budgets.Budgets> =>
+  config.state?.kind === "redis"
+    ? Budgets.layer(config.budgets ?? []).pipe(
+      Layer.provide(BudgetStoreRedis.layer),
+      Layer.provide(StateConfig.sharedState(config.state))
+    )
+    : Budgets.layerMemory(config.budgets ?? [])
+
 /** All cost services for `config`. */
 export const layer = (config: GatewayConfig, baseDir: string): Layer.Layer<Services, CostLedger.LedgerError> =>
   Metering.layer.pipe(
@@ -70,6 +81,6 @@ export const layer = (config: GatewayConfig, baseDir: string): Layer.Layer<Servi
       ledgerLayer(config, baseDir),
       Pricing.layer(pricingConfig(config)),
       Estimate.layer(),
-      Budgets.layerMemory(config.budgets ?? [])
+      budgetsLayer(config)
     ))
   )

@@ -10,6 +10,7 @@ import { Budgets, Pricing } from "@switchyard/cost"
 import { PromptTemplates } from "@switchyard/prompts"
 import { ProviderError, SchemaErrors } from "@switchyard/core"
 import * as RoutingConfig from "./RoutingConfig.ts"
+import * as StateConfig from "./StateConfig.ts"
 
 /** The wire dialect a provider speaks. `openai` covers OpenAI and every OpenAI-compatible host. */
 export const ProviderKind = Schema.Literals(["openai", "openai-responses", "anthropic", "gemini", "ollama", "demo"])
@@ -124,6 +125,8 @@ export const GatewayConfig = Schema.Struct({
   pricing: Schema.optionalKey(Pricing.Config),
   budgets: Schema.optionalKey(Budgets.Config),
   routing: Schema.optionalKey(RoutingConfig.RoutingConfig),
+  /** Where breakers, the hedge budget and budget counters live (default memory; `redis` shares them). */
+  state: Schema.optionalKey(StateConfig.StateConfig),
   templates: Schema.optionalKey(PromptTemplates.Config),
   providers: Schema.Record(Schema.String.check(Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/)), ProviderConfig),
   models: Schema.optionalKey(Schema.Record(Schema.String, ModelConfig))
@@ -293,7 +296,10 @@ export const secrets = (config: GatewayConfig): ReadonlyArray<Redacted.Redacted<
     })
   ])
   const keys = (config.keys ?? []).map((k) => Redacted.value(k.key))
-  const urls = config.ledger?.kind === "postgres" ? [Redacted.value(config.ledger.url), ...passwordOf(Redacted.value(config.ledger.url))] : []
+  const urls = [
+    ...(config.ledger?.kind === "postgres" ? [config.ledger.url] : []),
+    ...(config.state?.kind === "redis" ? [config.state.url] : [])
+  ].flatMap((url) => [Redacted.value(url), ...passwordOf(Redacted.value(url))])
   const collector = Object.values(config.telemetry?.otlp_headers ?? {}).map(Redacted.value)
   return [...providers, ...keys, ...urls, ...collector].map((s) => Redacted.make(s))
 }

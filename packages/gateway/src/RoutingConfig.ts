@@ -20,9 +20,11 @@
  *   context_fallback: { openai/gpt-4.1-mini: { provider: openai, model: gpt-4.1 } }
  * ```
  */
-import { Duration, Schema } from "effect"
+import { Duration, Layer, Schema } from "effect"
 import type { ProviderError } from "@switchyard/core"
-import { FailoverPolicy, Hedge, type HedgeBudget, type RouteHealth, Router, Strategy } from "@switchyard/routing"
+import { FailoverPolicy, Hedge, type HedgeBudget, LatencyStats, RouteHealth, Router, Strategy } from "@switchyard/routing"
+import { HedgeBudgetRedis, HealthStoreRedis } from "@switchyard/state-redis"
+import * as StateConfig from "./StateConfig.ts"
 
 const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -208,10 +210,21 @@ export const requestRouting = (alias: RequestRouting): RequestRouting => {
   }
 }
 
-/** The router of a config: in-memory breakers, latency statistics and hedge budget. */
-export const layer = (config: RoutingConfig | undefined) =>
-  Router.layerMemory({
-    router: { policy: policy(config ?? {}) },
-    health: healthOptions(config ?? {}),
-    hedgeBudget: hedgeBudgetOptions(config ?? {})
-  })
+/**
+ * The router of a config. Latency statistics stay in this process; breakers and the hedge budget
+ * too, unless `state` is `redis`: then every instance with the same Redis and prefix shares them.
+ */
+export const layer = (config: RoutingConfig | undefined, state?: StateConfig.StateConfig) => {
+  const router = { policy: policy(config ?? {}) }
+  const health = healthOptions(config ?? {})
+  const hedgeBudget = hedgeBudgetOptions(config ?? {})
+  if (state?.kind !== "redis") return Router.layerMemory({ router, health, hedgeBudget })
+  return Router.layer(router).pipe(
+    Layer.provideMerge(Layer.mergeAll(
+      RouteHealth.layer(health).pipe(Layer.provide(HealthStoreRedis.layer)),
+      LatencyStats.layerMemory(),
+      HedgeBudgetRedis.layer(hedgeBudget)
+    )),
+    Layer.provide(StateConfig.sharedState(state))
+  )
+}

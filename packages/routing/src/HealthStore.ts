@@ -8,6 +8,8 @@ import { Context, Effect, Layer } from "effect"
 import { type BreakerState, initial } from "./internal/breaker.ts"
 
 export type { BreakerState } from "./internal/breaker.ts"
+/** The state of a key nothing was stored under: closed, generation 0. */
+export { initial } from "./internal/breaker.ts"
 
 export interface HealthStoreShape {
   readonly get: (key: string) => Effect.Effect<BreakerState>

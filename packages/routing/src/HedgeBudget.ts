@@ -55,7 +55,8 @@ export interface State {
   readonly floorAt: number
 }
 
-const EPSILON = 1e-9
+/** Tolerance of the `≥ 1` comparisons, against floating-point drift of the fractional floor. */
+export const EPSILON = 1e-9
 
 export const settings = (options: Options = {}): Settings => {
   const minPerSecond = Math.max(0, options.minPerSecond ?? 1)

@@ -11,7 +11,7 @@ import type { HttpServerError } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
 import * as Admission from "./Admission.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
@@ -35,13 +35,17 @@ import * as SeriesRoute from "./SeriesRoute.ts"
 import * as Telemetry from "./Telemetry.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
-/** `ok`, or 503 `draining` while the server shuts down (so a load balancer stops sending to it). */
+/**
+ * Up, and where the shared state is served from (`memory`, `redis`, or `local` while Redis is
+ * unreachable); 503 `draining` while the server shuts down (so a load balancer stops sending to it).
+ */
 const health = Endpoint.make({ open: true }, () =>
   Effect.gen(function*() {
     const admission = yield* Admission.CurrentAdmission
+    const state = yield* (yield* StateConfig.StateStatus).status
     return (yield* admission.draining)
-      ? HttpServerResponse.jsonUnsafe({ status: "draining" }, { status: 503 })
-      : HttpServerResponse.jsonUnsafe({ status: "ok" })
+      ? HttpServerResponse.jsonUnsafe({ status: "draining", state }, { status: 503 })
+      : HttpServerResponse.jsonUnsafe({ status: "ok", state })
   }))
 
 const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route."))))
@@ -114,6 +118,7 @@ export type Services =
   | Accounting.Services
   | ClientKeys.ClientKeys
   | RouteHealth.RouteHealth
+  | StateConfig.StateStatus
 
 /**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
@@ -139,7 +144,8 @@ export const gatewayLayer = (
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
-    Layer.provideMerge(RoutingConfig.layer(config.routing)),
+    Layer.provideMerge(StateConfig.statusLayer(config.state)),
+    Layer.provideMerge(RoutingConfig.layer(config.routing, config.state)),
     Layer.provide(httpClient)
   )
 }

@@ -4,7 +4,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { HttpServer } from "effect/http"
 import type { Provider } from "@switchyard/core"
-import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, type GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig } from "@switchyard/gateway"
 import { ClientKeys, Server } from "@switchyard/server"
 import { MockUpstream } from "@switchyard/testing"
 
@@ -37,6 +37,7 @@ export const serveProviders = (
         Layer.provideMerge(ModelCatalog.layerEmpty),
         Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(ClientKeys.layer([])),
+        Layer.provideMerge(StateConfig.statusLayer(config.state)),
         Layer.provideMerge(RoutingConfig.layer(config.routing))
       )
     )
