@@ -1,11 +1,12 @@
 /**
  * The cost services a config asks for, as one layer: the `CostLedger` (SQLite next to the config by
  * default, or in memory, or PostgreSQL), `Pricing` (the bundled dataset plus the config's prices),
- * the tokenizer `Estimate`, `Budgets`, and `Metering`, which writes every attempt to the ledger.
+ * the tokenizer `Estimate`, `Budgets`, `RateLimits` (the config's `rate_limits` and each alias's
+ * `rpm`/`tpm`, counted in memory), and `Metering`, which writes every attempt to the ledger.
  */
 import { Layer } from "effect"
 import { isAbsolute, join } from "node:path"
-import { Budgets, CostLedger, Estimate, Pricing } from "@switchyard/cost"
+import { Budgets, CostLedger, Estimate, Pricing, RateLimits } from "@switchyard/cost"
 import type { GatewayConfig, ProviderConfig } from "./GatewayConfig.ts"
 import * as Metering from "./Metering.ts"
 
@@ -56,11 +57,23 @@ export const ledgerLayer = (
   }
 }
 
+/** The rate limits of a config: the `rate_limits` defaults and each alias's own. */
+export const rateLimitOptions = (config: GatewayConfig): RateLimits.Options => ({
+  defaults: config.rate_limits,
+  aliases: Object.fromEntries(
+    Object.entries(config.models ?? {}).map(([alias, model]) => [alias, {
+      ...(model.rpm === undefined ? {} : { rpm: model.rpm }),
+      ...(model.tpm === undefined ? {} : { tpm: model.tpm })
+    }])
+  )
+})
+
 export type Services =
   | CostLedger.CostLedger
   | Pricing.Pricing
   | Estimate.Estimate
   | Budgets.Budgets
+  | RateLimits.RateLimits
   | Metering.Metering
 
 /** All cost services for `config`. */
@@ -70,6 +83,7 @@ export const layer = (config: GatewayConfig, baseDir: string): Layer.Layer<Servi
       ledgerLayer(config, baseDir),
       Pricing.layer(pricingConfig(config)),
       Estimate.layer(),
-      Budgets.layerMemory(config.budgets ?? [])
+      Budgets.layerMemory(config.budgets ?? []),
+      RateLimits.layerMemory(rateLimitOptions(config))
     ))
   )
