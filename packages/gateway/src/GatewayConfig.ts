@@ -59,7 +59,12 @@ export const ServerConfig = Schema.Struct({
   /** The largest request body accepted (default 32 MiB); larger is refused with 413 before it is read. */
   max_body_bytes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1024))),
   /** The deepest JSON nesting accepted in a request body (default 128). */
-  max_json_depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 8, maximum: 1000 })))
+  max_json_depth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 8, maximum: 1000 }))),
+  /**
+   * How long a virtual key looked up in the database is trusted (default 5000 ms): how soon a key
+   * revoked or changed by another instance is seen here.
+   */
+  key_cache_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 
 /** A budget of a key's own: what `budgets` would hold as `{ key: <id>, limit_usd, window }`. */
