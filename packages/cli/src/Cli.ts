@@ -6,6 +6,7 @@ import { Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Costs from "./Costs.ts"
 import * as ImportCommand from "./ImportCommand.ts"
+import * as KeysCommand from "./KeysCommand.ts"
 import * as ProbeCommand from "./ProbeCommand.ts"
 import * as Serve from "./Serve.ts"
 
@@ -98,9 +99,77 @@ const importConfig = Command.make(
     })
 ).pipe(Command.withDescription("Convert a LiteLLM or Portkey config into a Switchyard config, with a report of what maps"))
 
+const limitFlags = {
+  rpm: Flag.Int("rpm").pipe(Flag.withDescription("Requests per minute (0 removes the limit)"), Flag.optional),
+  tpm: Flag.Int("tpm").pipe(Flag.withDescription("Tokens per minute, input + output (0 removes the limit)"), Flag.optional),
+  budgetUsd: Flag.Finite("budget-usd").pipe(Flag.withDescription("A spend limit in USD (0 removes it)"), Flag.optional),
+  budgetWindow: Flag.String("budget-window").pipe(Flag.withDescription("The budget's window: daily (default), monthly or <n>s"), Flag.optional)
+}
+
+const limitsOf = (flags: { rpm: Option.Option<number>; tpm: Option.Option<number>; budgetUsd: Option.Option<number>; budgetWindow: Option.Option<string> }) => ({
+  rpm: Option.getOrUndefined(flags.rpm),
+  tpm: Option.getOrUndefined(flags.tpm),
+  budgetUsd: Option.getOrUndefined(flags.budgetUsd),
+  budgetWindow: Option.getOrUndefined(flags.budgetWindow)
+})
+
+const keyId = Argument.String("id").pipe(Argument.withDescription("The key's id (vk_...)"))
+
+const keys = Command.make("keys").pipe(
+  Command.withDescription("Virtual keys in the ledger's database: create, list, set limits, revoke"),
+  Command.withSubcommands([
+    Command.make(
+      "create",
+      {
+        config: configFlag,
+        name: Flag.String("name").pipe(Flag.withDescription("A name to recognize the key by"), Flag.optional),
+        admin: Flag.Boolean("admin").pipe(Flag.withDescription("May call the admin routes"), Flag.withDefault(false)),
+        ...limitFlags
+      },
+      (flags) =>
+        KeysCommand.create({
+          configPath: Option.getOrUndefined(flags.config),
+          env: process.env,
+          name: Option.getOrUndefined(flags.name),
+          admin: flags.admin,
+          ...limitsOf(flags)
+        })
+    ).pipe(Command.withDescription("Create a key; its secret is printed once")),
+    Command.make(
+      "list",
+      { config: configFlag, json: Flag.Boolean("json").pipe(Flag.withDescription("Print JSON"), Flag.withDefault(false)) },
+      (flags) => KeysCommand.list({ configPath: Option.getOrUndefined(flags.config), env: process.env, json: flags.json })
+    ).pipe(Command.withDescription("List keys (never their secrets)")),
+    Command.make(
+      "set",
+      {
+        config: configFlag,
+        id: keyId,
+        name: Flag.String("name").pipe(Flag.withDescription("A new name"), Flag.optional),
+        admin: Flag.Literals("admin", ["true", "false"]).pipe(Flag.withDescription("Grant or withdraw admin"), Flag.optional),
+        ...limitFlags
+      },
+      (flags) =>
+        KeysCommand.set({
+          configPath: Option.getOrUndefined(flags.config),
+          env: process.env,
+          id: flags.id,
+          name: Option.getOrUndefined(flags.name),
+          admin: Option.getOrUndefined(Option.map(flags.admin, (a) => a === "true")),
+          ...limitsOf(flags)
+        })
+    ).pipe(Command.withDescription("Change a key's limits, name or admin flag")),
+    Command.make(
+      "revoke",
+      { config: configFlag, id: keyId },
+      (flags) => KeysCommand.revoke({ configPath: Option.getOrUndefined(flags.config), env: process.env, id: flags.id })
+    ).pipe(Command.withDescription("Revoke a key"))
+  ])
+)
+
 export const command = Command.make("switchyard").pipe(
   Command.withDescription("Switchyard: one OpenAI-compatible endpoint in front of every LLM provider"),
-  Command.withSubcommands([serve, costs, probe, importConfig])
+  Command.withSubcommands([serve, costs, probe, importConfig, keys])
 )
 
 /** Runs the CLI on `argv` without the node and script entries. */

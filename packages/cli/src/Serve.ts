@@ -131,6 +131,7 @@ export const serve = (options: ServeOptions) =>
   }).pipe(
     Effect.catchTags({
       ConfigError: (error) => fail(error.message),
-      LedgerError: (error) => fail(error.message)
+      LedgerError: (error) => fail(error.message),
+      KeyStoreError: (error) => fail(error.message)
     })
   )

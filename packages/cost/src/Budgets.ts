@@ -55,6 +55,8 @@ export type Config = typeof Config.Type
 export interface Subject {
   readonly apiKeyId: string | null
   readonly modelAlias: string
+  /** Budgets of the subject's own beside the config's (a virtual key's `budget`). */
+  readonly rules?: ReadonlyArray<Rule> | undefined
 }
 
 /** Money held for one call until it is settled or released. */
@@ -161,7 +163,7 @@ const counterFor = (window: Window, base: string, limit: number, now: number): O
  */
 const applicable = (rules: ReadonlyArray<Rule>, subject: Subject, now: number): ReadonlyArray<Applied> => {
   const byKey = new Map<string, Applied>()
-  for (const rule of rules) {
+  for (const rule of subject.rules === undefined ? rules : [...rules, ...subject.rules]) {
     const model = select(rule.model, subject.modelAlias)
     const key = select(rule.key, subject.apiKeyId)
     if (model === undefined || key === undefined) continue
@@ -184,6 +186,7 @@ const usd = (amount: number): number => (Number.isFinite(amount) && amount > 0 ?
 /** Budgets over `store`. */
 export const make = (config: Config, store: BudgetStoreShape): BudgetsShape => ({
   applies: (subject) =>
+    (subject.rules?.length ?? 0) > 0 ||
     config.some((rule) => select(rule.model, subject.modelAlias) !== undefined && select(rule.key, subject.apiKeyId) !== undefined),
   reserve: (subject, requested) =>
     Effect.gen(function*() {

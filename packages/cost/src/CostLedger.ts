@@ -117,22 +117,28 @@ export interface SqliteOptions {
   readonly busyTimeoutMs?: number | undefined
 }
 
-/** The ledger on a `SqlClient` that `client` opens (for the layer's lifetime). */
-const layerOn = <E>(
-  client: Effect.Effect<SqlClient.SqlClient, E, Scope.Scope | Reactivity.Reactivity>,
-  table: string | undefined
-): Layer.Layer<CostLedger, LedgerError> =>
-  Layer.effect(
-    CostLedger,
-    Effect.flatMap(
-      Effect.mapError(client, (cause) => new LedgerError({ operation: "open", cause })),
-      (sql) => makeSql({ table }).pipe(Effect.provideService(SqlClient.SqlClient, sql))
-    )
-  ).pipe(Layer.provide(Reactivity.layer))
+/** A `SqlClient` that `client` opens (for the layer's lifetime). */
+const clientLayer = <E>(
+  client: Effect.Effect<SqlClient.SqlClient, E, Scope.Scope | Reactivity.Reactivity>
+): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
+  Layer.effect(SqlClient.SqlClient, Effect.mapError(client, (cause) => new LedgerError({ operation: "open", cause }))).pipe(
+    Layer.provide(Reactivity.layer)
+  )
+
+/**
+ * The ledger's database as a `SqlClient`, for what else lives beside the ledger (virtual keys): a
+ * SQLite file (WAL, `synchronous = FULL`) opened once and shared by every layer it is provided to.
+ */
+export const sqliteClient = (options: Omit<SqliteOptions, "table">): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
+  clientLayer(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs }))
+
+/** The ledger's PostgreSQL database as a `SqlClient` (a pool, `PgClient` options). */
+export const postgresClient = (options: PgClient.PgPoolConfig): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
+  clientLayer(PgClient.make(options))
 
 /** The ledger in a SQLite file (WAL, `synchronous = FULL`). */
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<CostLedger, LedgerError> =>
-  layerOn(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs }), options.table)
+  layerSql({ table: options.table }).pipe(Layer.provide(sqliteClient(options)))
 
 export interface PostgresOptions extends PgClient.PgPoolConfig {
   readonly table?: string | undefined
@@ -141,5 +147,5 @@ export interface PostgresOptions extends PgClient.PgPoolConfig {
 /** The ledger in PostgreSQL (`PgClient` pool options: `host`, `port`, `database`, `username`, ...). */
 export const layerPostgres = (options: PostgresOptions): Layer.Layer<CostLedger, LedgerError> => {
   const { table, ...pool } = options
-  return layerOn(PgClient.make(pool), table)
+  return layerSql({ table }).pipe(Layer.provide(postgresClient(pool)))
 }

@@ -5,7 +5,9 @@
  * retries and failover under one deadline, hedging), reporting every attempt. A stream fails over
  * invisibly until its first content event; after that it is committed to its route. Embeddings go
  * the same way over the routes whose provider has them. Token counts ask the first route whose
- * provider can count, else estimate.
+ * provider can count, else estimate. Before any route is called, the request takes its room in the
+ * rate limits that apply (`RateLimits`: one request, and its estimated tokens when a tokens limit
+ * applies) and then in the budgets; both are settled to what the attempts really used when it ends.
  */
 import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Ref, Scope, Stream } from "effect"
 import {
@@ -18,10 +20,10 @@ import {
   ProviderError as Errors,
   Usage
 } from "@switchyard/core"
-import { Budgets, Estimate, Pricing } from "@switchyard/cost"
+import { Budgets, Estimate, Pricing, RateLimits } from "@switchyard/cost"
 import { Conform, type OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
-import type { GatewayConfig } from "./GatewayConfig.ts"
+import type { GatewayConfig, KeyLimits } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
@@ -40,6 +42,8 @@ export interface Caller {
   readonly routing?: RoutingConfig.RequestRouting | undefined
   /** The model the client asked for, when `request.model` is one of its routes (budgets and ledger). */
   readonly alias?: string | undefined
+  /** The key's own rate limits and budget (a config key's or a virtual key's). */
+  readonly keyLimits?: KeyLimits | undefined
 }
 
 /** A whole answer and how it was obtained. */
@@ -146,6 +150,7 @@ export const make = (config: GatewayConfig) =>
 
     const metering = yield* Metering
     const budgets = yield* Budgets.Budgets
+    const rateLimits = yield* RateLimits.RateLimits
     const pricing = yield* Pricing.Pricing
     const estimate = yield* Estimate.Estimate
     const router = yield* Router.Router
@@ -199,35 +204,64 @@ export const make = (config: GatewayConfig) =>
         }
       })
 
-    /** Nothing held: no budget applies to the request, so no estimate or price is needed for it. */
-    const unbudgeted = { spend: (_usd: number) => {}, settle: Effect.void }
+    /** Who a request is for, as budgets and rate limits see it. */
+    const subjectOf = (request: { readonly model: string }, caller: Caller) => {
+      const apiKeyId = caller.apiKeyId ?? null
+      const budget = caller.keyLimits?.budget
+      return {
+        apiKeyId,
+        modelAlias: caller.alias ?? request.model,
+        key: caller.keyLimits,
+        ...(budget === undefined || apiKeyId === null ? {} : { rules: [{ key: apiKeyId, ...budget }] })
+      }
+    }
+
+    /** What the attempts of a request used, added up as they are metered. */
+    interface Tally {
+      readonly used: (usage: Usage.Usage, usd: number | null) => void
+      readonly tokens: () => number
+      readonly usd: () => number
+    }
+
+    const makeTally = (): Tally => {
+      let tokens = 0
+      let usd = 0
+      return {
+        used: (usage, cost) => {
+          tokens += usage.inputTokens + usage.outputTokens
+          usd += cost ?? 0
+        },
+        tokens: () => tokens,
+        usd: () => usd
+      }
+    }
+
+    /**
+     * Takes the request's room in every rate limit that applies (its tokens: `bound`'s input plus
+     * output, counted only when a tokens limit applies); the effect settles it to the tally's tokens.
+     */
+    const limit = (subject: RateLimits.Subject, bound: Effect.Effect<Usage.Usage>, tally: Tally) =>
+      rateLimits.applies(subject)
+        ? Effect.map(
+          rateLimits.acquire(subject, Effect.map(bound, (usage) => usage.inputTokens + usage.outputTokens)),
+          (permit) => Effect.suspend(() => rateLimits.settle(permit, tally.tokens()))
+        )
+        : Effect.succeed(Effect.void)
 
     /**
      * Holds, in every budget that applies, the most the request can cost on its dearest route (`bound`:
-     * for a chat, its input plus its output limit); `settle` replaces that with what the attempts
-     * really cost.
+     * for a chat, its input plus its output limit); the effect settles it to what the attempts
+     * really cost. No budget applying, no estimate or price is needed.
      */
-    const reserve = (
-      request: { readonly model: string },
-      routes: ReadonlyArray<Route>,
-      caller: Caller,
-      bound: Effect.Effect<Usage.Usage>
-    ) =>
+    const reserve = (subject: Budgets.Subject, routes: ReadonlyArray<Route>, bound: Effect.Effect<Usage.Usage>, tally: Tally) =>
       Effect.gen(function*() {
-        const subject = { apiKeyId: caller.apiKeyId ?? null, modelAlias: caller.alias ?? request.model }
-        if (!budgets.applies(subject)) return unbudgeted
+        if (!budgets.applies(subject)) return Effect.void
         const usage = yield* bound
         const prices = yield* Effect.forEach(routes, (route) =>
           pricing.price({ provider: route.provider, model: route.model, usage }))
         const amount = Math.max(0, ...prices.map(Option.match({ onNone: () => 0, onSome: (c) => c.total })))
         const reservation = yield* budgets.reserve(subject, amount)
-        let spent = 0
-        return {
-          spend: (usd: number) => {
-            spent += usd
-          },
-          settle: Effect.suspend(() => budgets.settle(reservation, Option.some(spent)))
-        }
+        return Effect.suspend(() => budgets.settle(reservation, Option.some(tally.usd())))
       })
 
     /**
@@ -271,30 +305,39 @@ export const make = (config: GatewayConfig) =>
     const chatBound = (request: ChatRequest.ChatRequest) => Effect.map(estimate.upperBound(request), (e) => e.usage)
 
     /**
-     * Resolves (unless given the routes), reserves budget up to `bound`, and decides the routing
-     * options.
+     * Resolves (unless given `routes`), takes room in the rate limits (unless the request runs inside
+     * one that did: `within`, whose tally it adds to) and reserves budget, up to `bound`, and decides
+     * the routing options. Refused by a budget, the rate limits are settled at once (no tokens used).
      */
     const prepare = (
       request: { readonly model: string },
       caller: Caller,
       bound: Effect.Effect<Usage.Usage>,
-      resolved?: ReadonlyArray<Route>
+      scope: { readonly routes?: ReadonlyArray<Route>; readonly within?: Tally } = {}
     ): Effect.Effect<Prepared, GatewayError> =>
       Effect.gen(function*() {
-        const routes = resolved ?? (yield* routesFor(request, caller))
-        const budget = yield* reserve(request, routes, caller, bound)
+        const routes = scope.routes ?? (yield* routesFor(request, caller))
+        const subject = subjectOf(request, caller)
+        // The estimate is counted once, if a limit or a budget needs it.
+        const once = yield* Effect.cached(bound)
+        const tally = makeTally()
+        const settleLimits = scope.within === undefined ? yield* limit(subject, once, tally) : Effect.void
+        const settleBudget = yield* Effect.onError(reserve(subject, routes, once, tally), () => settleLimits)
         const options = yield* optionsFor(request, routes, caller)
         const requestId = caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`
         return {
           routes,
           options,
-          settle: budget.settle,
+          settle: Effect.andThen(settleBudget, settleLimits),
           asAttempt: (role) => ({
             requestId,
             apiKeyId: caller.apiKeyId ?? null,
-            modelAlias: caller.alias ?? request.model,
+            modelAlias: subject.modelAlias,
             role,
-            spend: budget.spend
+            used: (usage, usd) => {
+              tally.used(usage, usd)
+              scope.within?.used(usage, usd)
+            }
           })
         }
       })
@@ -318,9 +361,9 @@ export const make = (config: GatewayConfig) =>
         return routed
       })
 
-    const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
+    const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}, within?: Tally) =>
       Effect.gen(function*() {
-        const p = yield* prepare(request, caller, chatBound(request))
+        const p = yield* prepare(request, caller, chatBound(request), within === undefined ? {} : { within })
         const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
       }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }, { captureStackTrace: false }))
@@ -347,7 +390,7 @@ export const make = (config: GatewayConfig) =>
             })
           )
         }
-        const p = yield* prepare(request, caller, embedBound(request), embedding)
+        const p = yield* prepare(request, caller, embedBound(request), { routes: embedding })
         const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
       }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }, { captureStackTrace: false }))
@@ -427,17 +470,23 @@ export const make = (config: GatewayConfig) =>
 
     const templates = PromptTemplates.make(config.templates)
 
+    /**
+     * The rate limits are taken once for the whole request, every ask and route included (the first
+     * ask's estimate), and settled to the tokens of all of them; budgets are held per ask.
+     */
     const conform = (request: ChatRequest.ChatRequest, contract: OutputContract.OutputContract, caller: Caller = {}) =>
       Effect.gen(function*() {
         const routes = yield* routesFor(request, caller)
+        const tally = makeTally()
+        const settleLimits = yield* limit(subjectOf(request, caller), chatBound(request), tally)
         const answers = new Map<string, Answer>()
-        const conformed = yield* Conform.run({
+        const conformed = yield* Effect.ensuring(Conform.run({
           request,
           contract,
           routes: routes.map(label),
           templates,
           call: (route, req) =>
-            complete({ ...req, model: route }, { ...caller, fallbackModels: [], alias: caller.alias ?? request.model }).pipe(
+            complete({ ...req, model: route }, { ...caller, fallbackModels: [], alias: caller.alias ?? request.model }, tally).pipe(
               Effect.tap((answer) => Effect.sync(() => answers.set(route, answer))),
               Effect.map((answer) => answer.response),
               Effect.mapError((error) =>
@@ -446,7 +495,7 @@ export const make = (config: GatewayConfig) =>
                   : Errors.make(error._tag === "UnknownModel" ? "not_found" : "quota_exceeded", { provider: "switchyard", message: error.message })
               )
             )
-        })
+        }), settleLimits)
         const answer = answers.get(conformed.route)!
         const choice = answer.response.choices[0]!
         return {
@@ -472,6 +521,6 @@ export const layer = (
 ): Layer.Layer<
   Gateway,
   never,
-  ProviderRegistry | Metering | Budgets.Budgets | Pricing.Pricing | Estimate.Estimate | Router.Router
+  ProviderRegistry | Metering | Budgets.Budgets | RateLimits.RateLimits | Pricing.Pricing | Estimate.Estimate | Router.Router
 > =>
   Layer.effect(Gateway, make(config))

@@ -6,7 +6,7 @@
  */
 import { Data, Effect, FileSystem, Option, Redacted, Schema } from "effect"
 import { Yaml } from "effect/encoding"
-import { Budgets, Pricing } from "@switchyard/cost"
+import { Budgets, Pricing, RateLimits } from "@switchyard/cost"
 import { PromptTemplates } from "@switchyard/prompts"
 import { ProviderError, SchemaErrors } from "@switchyard/core"
 import * as RoutingConfig from "./RoutingConfig.ts"
@@ -48,7 +48,9 @@ export type RouteConfig = typeof RouteConfig.Type
 export const ModelConfig = Schema.Struct({
   routes: Schema.Array(RouteConfig).check(Schema.isMinLength(1)),
   /** Overrides of the `routing` section for this alias. */
-  ...RoutingConfig.RequestRouting.fields
+  ...RoutingConfig.RequestRouting.fields,
+  /** Requests and tokens per minute for this alias, all keys together (over `rate_limits.alias`). */
+  ...RateLimits.Limits.fields
 })
 export type ModelConfig = typeof ModelConfig.Type
 
@@ -68,17 +70,40 @@ export const ServerConfig = Schema.Struct({
   /** How long an idle connection is kept open between requests (default 65 s). */
   keep_alive_timeout_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(100))),
   /** On shutdown, how long requests and streams in flight may take to finish (default 10 s). */
-  shutdown_grace_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
+  shutdown_grace_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  /**
+   * How long a virtual key looked up in the database is trusted (default 5000 ms): how soon a key
+   * revoked or changed by another instance is seen here.
+   */
+  key_cache_ms: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 })
 export type ServerConfig = typeof ServerConfig.Type
 
-/** A client API key: requests must carry one of these once any is configured. */
+/** A budget of a key's own: what `budgets` would hold as `{ key: <id>, limit_usd, window }`. */
+export const KeyBudget = Schema.Struct({
+  limit_usd: Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)),
+  window: Budgets.Window
+})
+export type KeyBudget = typeof KeyBudget.Type
+
+/** What a client key may use: requests and tokens per minute (over `rate_limits.key`), and a budget. */
+export const KeyLimits = Schema.Struct({
+  ...RateLimits.Limits.fields,
+  budget: Schema.optionalKey(KeyBudget)
+})
+export type KeyLimits = typeof KeyLimits.Type
+
+/**
+ * A client API key: requests must carry one of these (or a virtual key, see `VirtualKeys`) once any
+ * is configured.
+ */
 export const KeyConfig = Schema.Struct({
   /** What the ledger and budgets record (never the key itself). */
   id: Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)),
   key: Schema.RedactedFromValue(Schema.String.check(Schema.isMinLength(8))),
-  /** May read `GET /v1/usage`. */
-  admin: Schema.optionalKey(Schema.Boolean)
+  /** May read `GET /v1/usage` and manage virtual keys (`/v1/keys`). */
+  admin: Schema.optionalKey(Schema.Boolean),
+  ...KeyLimits.fields
 })
 export type KeyConfig = typeof KeyConfig.Type
 
@@ -124,6 +149,7 @@ export const GatewayConfig = Schema.Struct({
   ledger: Schema.optionalKey(LedgerConfig),
   pricing: Schema.optionalKey(Pricing.Config),
   budgets: Schema.optionalKey(Budgets.Config),
+  rate_limits: Schema.optionalKey(RateLimits.Config),
   routing: Schema.optionalKey(RoutingConfig.RoutingConfig),
   /** Where breakers, the hedge budget and budget counters live (default memory; `redis` shares them). */
   state: Schema.optionalKey(StateConfig.StateConfig),

@@ -1,10 +1,11 @@
 /**
  * What the gateway itself can fail with, on top of provider errors: a model nobody serves, every
- * route of a request having failed (with each attempt listed), and a spend limit reached.
+ * route of a request having failed (with each attempt listed), a spend limit reached, and a rate
+ * limit of the gateway's own reached (before any upstream call, unlike a provider's 429).
  */
 import { Data } from "effect"
 import type { ProviderError } from "@switchyard/core"
-import type { Budgets } from "@switchyard/cost"
+import type { Budgets, RateLimits } from "@switchyard/cost"
 import type { Attempt } from "./Route.ts"
 
 /** The request named a model that is neither an alias, nor `provider/model`, nor offered by a provider. */
@@ -40,4 +41,7 @@ export class RoutesExhausted extends Data.TaggedError("RoutesExhausted")<{
 /** A budget has no room for the request (see `Budgets.BudgetExceeded`). */
 export type BudgetExceeded = Budgets.BudgetExceeded
 
-export type GatewayError = UnknownModel | RoutesExhausted | BudgetExceeded
+/** A rate limit of a key or an alias has no room for the request (see `RateLimits.RateLimited`). */
+export type RateLimited = RateLimits.RateLimited
+
+export type GatewayError = UnknownModel | RoutesExhausted | BudgetExceeded | RateLimited

@@ -22,8 +22,11 @@ export interface AttemptInfo {
   readonly apiKeyId: string | null
   readonly modelAlias: string
   readonly role: LedgerEntry.Role
-  /** Adds an attempt's known cost to its request's running total (what a budget settles to). */
-  readonly spend: (usd: number) => void
+  /**
+   * Adds an attempt's usage and cost (`null`: unknown) to its request's running totals (what budgets
+   * and token rate limits settle to).
+   */
+  readonly used: (usage: Usage.Usage, usd: number | null) => void
 }
 
 /** The attempt being made; unset outside the gateway (a provider called directly is still metered). */
@@ -159,7 +162,7 @@ export const make = Effect.gen(function*() {
       const measured = yield* measure(failure)
       const cost = yield* pricing.price({ provider, model, usage: measured.usage, at: startedAt })
       const costUsd = Option.match(cost, { onNone: () => null, onSome: (c) => c.total })
-      if (costUsd !== null) info?.spend(costUsd)
+      info?.used(measured.usage, costUsd)
       const entry: LedgerEntry.Entry = {
         requestId: info?.requestId ?? "direct",
         apiKeyId: info?.apiKeyId ?? null,

@@ -8,6 +8,7 @@
 import { Clock, Effect, Stream } from "effect"
 import { type ChatRequest, Redact } from "@switchyard/core"
 import * as Answer from "./Answer.ts"
+import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
 import * as RequestBody from "./RequestBody.ts"
@@ -47,7 +48,7 @@ export const handler = Endpoint.make({}, (call) =>
     const { models, ...request } = decoded.success
     const hints = yield* Effect.result(RoutingHints.fromRequest(models))
     if (hints._tag === "Failure") return refuse(hints.failure)
-    const caller = { requestId, apiKeyId: client.id, ...hints.success }
+    const caller = { requestId, ...ClientKeys.caller(client), ...hints.success }
     yield* Effect.annotateCurrentSpan({ requestId, model: request.model, stream: request.stream === true })
 
     if (request.stream === true) {

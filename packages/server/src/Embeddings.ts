@@ -8,6 +8,7 @@ import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { Embeddings as Canonical } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
+import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
@@ -49,7 +50,7 @@ export const handler = Endpoint.make({}, ({ client, refuse, requestId }) =>
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
     yield* Effect.annotateCurrentSpan({ requestId, model: request.model })
-    return yield* gateway.embed(request, { requestId, apiKeyId: client.id, ...hints.success }).pipe(
+    return yield* gateway.embed(request, { requestId, ...ClientKeys.caller(client), ...hints.success }).pipe(
       Effect.map((answer) =>
         HttpServerResponse.jsonUnsafe(render(request, answer.response), {
           headers: RouteHeaders.make(requestId, answer.route, answer.attempts)

@@ -72,6 +72,21 @@ export const fromGatewayError = (error: GatewayError.GatewayError): HttpError =>
         status: 429,
         body: { message: error.message, type: "budget_exceeded", code: "budget_exceeded", param: null, provider: null, retryable: false }
       }
+    case "RateLimited":
+      // The gateway's own limit, not a provider's 429 (type `rate_limited`, with its provider): no
+      // upstream was called.
+      return {
+        status: 429,
+        body: {
+          message: error.message,
+          type: "rate_limit_exceeded",
+          code: "rate_limited",
+          param: null,
+          provider: null,
+          retryable: error.retryAfterMs !== undefined
+        },
+        retryAfter: error.retryAfterMs === undefined ? undefined : Duration.millis(error.retryAfterMs)
+      }
   }
 }
 

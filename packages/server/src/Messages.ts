@@ -12,6 +12,7 @@ import { Estimate } from "@switchyard/cost"
 import * as Answer from "./Answer.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
+import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
@@ -49,7 +50,7 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
     const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicRequest.toChatRequest(decoded.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
-    const caller = { requestId, apiKeyId: client.id, ...hints.success }
+    const caller = { requestId, ...ClientKeys.caller(client), ...hints.success }
 
     if (request.stream === true) {
       const redactor = yield* Redact.CurrentRedactor

@@ -10,6 +10,7 @@
 import { Clock, Effect, Stream } from "effect"
 import { type ChatResponse, Redact } from "@switchyard/core"
 import * as Answer from "./Answer.ts"
+import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
@@ -69,7 +70,7 @@ export const handler = Endpoint.make({}, (call) =>
     const translated = yield* Effect.result(ErrorBody.translating(() => ResponsesRequest.toChatRequest(resolved.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
-    const caller = { requestId, apiKeyId: client.id, ...hints.success }
+    const caller = { requestId, ...ClientKeys.caller(client), ...hints.success }
     const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const header = (model: string) => ({
       id: ResponsesDialect.responseId(requestId),

@@ -1,7 +1,8 @@
 /**
  * The bundled HTTP gateway: OpenAI- and Anthropic-compatible routes over the `Gateway` service; admin
  * routes over the cost ledger and the breakers (`/v1/usage`, `/v1/routes`, `/v1/requests`,
- * `/v1/series`) and the `/dashboard` page that shows them; served by Node.
+ * `/v1/series`) and the `/dashboard` page that shows them, and over virtual keys (`/v1/keys`);
+ * served by Node.
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
 import { createServer, type Server } from "node:http"
@@ -11,7 +12,7 @@ import type { HttpServerError } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
 import * as Admission from "./Admission.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
@@ -20,6 +21,7 @@ import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
+import * as KeysRoute from "./KeysRoute.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as ErrorBody from "./ErrorBody.ts"
 import * as Generations from "./Generations.ts"
@@ -82,6 +84,10 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/v1/requests", RequestsRoute.list),
   HttpRouter.add("GET", "/v1/requests/:id", RequestsRoute.retrieve),
   HttpRouter.add("GET", "/v1/series", SeriesRoute.handler),
+  HttpRouter.add("POST", "/v1/keys", KeysRoute.create),
+  HttpRouter.add("GET", "/v1/keys", KeysRoute.list),
+  HttpRouter.add("PATCH", "/v1/keys/:id", KeysRoute.update),
+  HttpRouter.add("DELETE", "/v1/keys/:id", KeysRoute.revoke),
   HttpRouter.add("GET", "/dashboard", Dashboard.page),
   HttpRouter.add("GET", "/dashboard/:file", Dashboard.asset),
   HttpRouter.add("GET", "/healthz", health),
@@ -134,7 +140,7 @@ export const gatewayLayer = (
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
     readonly env?: GatewayConfig.Env | undefined
   } = {}
-): Layer.Layer<Services, CostLedger.LedgerError> => {
+): Layer.Layer<Services, CostLedger.LedgerError | VirtualKeys.KeyStoreError> => {
   const redactor = Redact.make(GatewayConfig.secrets(config))
   const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
   return Gateway.layer(config).pipe(
@@ -142,8 +148,8 @@ export const gatewayLayer = (
     Layer.provideMerge(Telemetry.layer(Telemetry.settings(config, options.env ?? process.env), redactor).pipe(Layer.provide(httpClient))),
     Layer.provideMerge(ProviderRegistry.layer(config)),
     Layer.provideMerge(ModelCatalog.layer(config)),
-    Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
+    Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(StateConfig.statusLayer(config.state)),
     Layer.provideMerge(RoutingConfig.layer(config.routing, config.state)),
     Layer.provide(httpClient)
@@ -277,7 +283,7 @@ export class Reload extends Context.Service<Reload, {
    * finish on the services they started with, which are closed after them. A build that fails (a
    * ledger that cannot open) keeps the running services.
    */
-  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, CostLedger.LedgerError>
+  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, CostLedger.LedgerError | VirtualKeys.KeyStoreError>
 }>()("@switchyard/server/Reload") {}
 
 /**
@@ -292,7 +298,7 @@ export const layerReloadable = (
     readonly baseDir?: string | undefined
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
   }
-): Layer.Layer<HttpServer.HttpServer | Reload, CostLedger.LedgerError | HttpServerError.ServeError> =>
+): Layer.Layer<HttpServer.HttpServer | Reload, CostLedger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const generations = yield* Generations.make(gatewayLayer(config, options))
     return serving<never>(options.listen, settings(config.server), generations.provide).pipe(

@@ -35,8 +35,8 @@ export const serveProviders = (
       Gateway.layer(config).pipe(
         Layer.provideMerge(ProviderRegistry.fromProviders(providers)),
         Layer.provideMerge(ModelCatalog.layerEmpty),
-        Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(ClientKeys.layer([])),
+        Layer.provideMerge(Accounting.layer(config, ".")),
         Layer.provideMerge(StateConfig.statusLayer(config.state)),
         Layer.provideMerge(RoutingConfig.layer(config.routing))
       )
