@@ -18,6 +18,8 @@ export interface Timings {
   readonly deadlineMs: number
   readonly firstTokenMs: number
   readonly idleMs: number
+  /** The retry backoff's base (its cap is ten times that). */
+  readonly retryBaseMs: number
 }
 
 export interface Options {
@@ -73,24 +75,25 @@ const generator = (seed: number) => () => {
 }
 
 /**
- * What request `i` is: streamed or not, its answer's words, and the fault the first route gives it.
- * A fault holds for every attempt of the request on that route: a route that fails a request tends
- * to fail it again when asked again at once.
+ * What request `i` is: streamed or not, its answer's words, and whether the first route fails it.
+ * Faulted requests get the faults in turn as they first reach that route (a request may skip it
+ * while it cools down after a 429), plain and streamed ones each their own turn so that every fault
+ * meets both, and keep theirs for every attempt there: a route that fails a
+ * request tends to fail it again when asked again at once.
  */
 interface Planned {
   readonly streamed: boolean
   readonly words: ReadonlyArray<string>
-  readonly fault: FaultCase | undefined
+  readonly faulted: boolean
 }
 
-/** The run's plan: half the requests streamed, `faultRate` of them faulted on the first route, faults in turn. */
+/** The run's plan: half the requests streamed, `faultRate` of them faulted on the first route. */
 export const plan = (options: Options): ReadonlyArray<Planned> => {
   const random = generator(options.seed)
-  let turn = 0
   return Array.from({ length: options.requests }, (_, i) => ({
     streamed: random() < 0.5,
     words: Array.from({ length: 4 + Math.floor(random() * 9) }, (_, w) => `${w === 0 ? "" : " "}r${i}w${w}`),
-    fault: random() < options.faultRate ? faults[turn++ % faults.length] : undefined
+    faulted: random() < options.faultRate
   }))
 }
 
@@ -216,7 +219,7 @@ export interface Report {
   readonly overDeadline: ReadonlyArray<Outcome>
   /** Attempts by route and outcome, as the gateway reported them (`primary/big=timeout`). */
   readonly attempts: Readonly<Record<string, number>>
-  /** Requests given each fault, by name. */
+  /** Requests given each fault, by name and `plain` or `streamed` (`hang streamed`). */
   readonly faultedRequests: Readonly<Record<string, number>>
   /** Exchanges given each fault, by name. */
   readonly faultCounts: Readonly<Record<string, number>>
@@ -240,14 +243,19 @@ export const run = (options: Options & { readonly marginMs: number }) =>
     const primary = yield* MockUpstream.make()
     const backup = yield* MockUpstream.make()
     const answer = healthy(planned)
-    /** The faults the first route gave, one per exchange. */
+    /** The fault of each faulted request that reached the first route, and the faults given, one per exchange. */
+    const given = new Map<number, FaultCase>()
+    const turns = { plain: 0, streamed: 0 }
     const injected: Array<string> = []
     yield* primary.setDefault(OpenAiChatWire.route, (request) => {
-      const p = planned[indexOf(request)]
+      const index = indexOf(request)
+      const p = planned[index]
       const reply = answer(request)
-      if (p?.fault === undefined) return reply
-      injected.push(p.fault.name)
-      return p.fault.apply(reply, p.streamed, timings)
+      if (p?.faulted !== true) return reply
+      const fault = given.get(index) ?? faults[turns[p.streamed ? "streamed" : "plain"]++ % faults.length]!
+      given.set(index, fault)
+      injected.push(fault.name)
+      return fault.apply(reply, p.streamed, timings)
     })
     yield* backup.setDefault(OpenAiChatWire.route, answer)
     const config: GatewayConfig.GatewayConfig = {
@@ -257,7 +265,14 @@ export const run = (options: Options & { readonly marginMs: number }) =>
       },
       models: { smart: { routes: [{ provider: "primary", model: "big" }, { provider: "backup", model: "small" }] } },
       keys: [{ id: "chaos", key: Redacted.make(adminKey), admin: true }],
-      routing: { deadline_ms: timings.deadlineMs, first_token_ms: timings.firstTokenMs, idle_ms: timings.idleMs }
+      routing: {
+        deadline_ms: timings.deadlineMs,
+        first_token_ms: timings.firstTokenMs,
+        idle_ms: timings.idleMs,
+        retries: { base_ms: timings.retryBaseMs, cap_ms: timings.retryBaseMs * 10 }
+      },
+      // The gateway's warning per failed attempt would drown what the run reports.
+      telemetry: { request_log: false, log_level: "error" }
     }
     const url = yield* serveConfig(config)
 
@@ -306,7 +321,7 @@ export const run = (options: Options & { readonly marginMs: number }) =>
         outcomes.flatMap((o) => (o.attempts === "" ? [] : o.attempts.split(", "))),
         (a) => a.replace(/:[a-z]+=/, "=")
       ),
-      faultedRequests: count(planned.flatMap((p) => (p.fault === undefined ? [] : [p.fault.name])), (name) => name),
+      faultedRequests: count([...given], ([index, fault]) => `${fault.name} ${planned[index]!.streamed ? "streamed" : "plain"}`),
       faultCounts: count(injected, (name) => name),
       wallMs
     } satisfies Report
@@ -328,8 +343,11 @@ export const table = (report: Report, options: Options): string => {
     ["wall time (ms)", String(report.wallMs)],
     ["attempts (x-switchyard-attempts)", String(sum(report.attempts))],
     ...Object.entries(report.attempts).sort().map(([a, n]): [string, string] => [`  ${a}`, String(n)]),
-    ["faulted requests / exchanges", `${sum(report.faultedRequests)} / ${sum(report.faultCounts)}`],
-    ...faults.map((f): [string, string] => [`  ${f.name}`, `${report.faultedRequests[f.name] ?? 0} / ${report.faultCounts[f.name] ?? 0}`])
+    ["faulted requests plain, streamed / exchanges", `${sum(report.faultedRequests)} / ${sum(report.faultCounts)}`],
+    ...faults.map((f): [string, string] => [
+      `  ${f.name}`,
+      `${report.faultedRequests[`${f.name} plain`] ?? 0}, ${report.faultedRequests[`${f.name} streamed`] ?? 0} / ${report.faultCounts[f.name] ?? 0}`
+    ])
   ]
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")
