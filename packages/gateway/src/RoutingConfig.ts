@@ -69,6 +69,7 @@ export type RequestRouting = typeof RequestRouting.Type
  * - `idle_ms` 30 000: longer than any provider's keep-alive gap (Anthropic pings every ~15 s);
  * - `attempt_ms` 60 000 (at most half the deadline): a whole answer cannot be told from a silent
  *   route before it arrives, so a fallback waits at most a minute; the last route has the deadline.
+ *   It is also a route's turn, retries included, while another route remains.
  */
 export const defaults = {
   deadline_ms: 300_000,

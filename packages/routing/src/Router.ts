@@ -3,6 +3,9 @@
  * retries under one deadline, and optional hedging. `run` is for whole answers; `stream` is for
  * streams and commits to the first attempt that yields a content event: before that any failure
  * fails over invisibly, after it a break surfaces as `StreamBroken` with the delivered event count.
+ * While another route remains, a route's turn (its retries and their pauses included) lasts at most
+ * what one whole-answer attempt may (`timeouts.total`, else half the deadline): a route that keeps
+ * failing slowly never takes the time the next route needs.
  */
 import { Clock, Context, Duration, Effect, Exit, Layer, type Pull, Ref, Scope, Stream } from "effect"
 import type { ProviderError, StreamEvent } from "@switchyard/core"
@@ -109,13 +112,16 @@ export const make = (
     const plan = (options: RequestOptions, committedIsTotal: boolean) =>
       Effect.map(Deadline.make(options.deadline ?? defaults.deadline), (deadline): Plan => {
         const hedge = options.hedge ?? defaults.hedge
+        // A route's turn while another remains: what one whole-answer attempt may take.
+        const turn = wholeAnswerTimeouts(timeoutsOf(options, false), deadline, false).total
         return {
           strategy: options.strategy ?? defaults.strategy ?? Strategy.priority,
           policy: options.policy ?? defaults.policy ?? FailoverPolicy.defaults,
           deadline,
           hedge: hedge === false ? undefined : hedge,
           timeoutsJudgeRoutes: options.timeoutsJudgeRoutes ?? true,
-          committedIsTotal
+          committedIsTotal,
+          turn: turn === undefined ? undefined : Duration.fromInputUnsafe(turn)
         }
       })
     const timeoutsOf = (options: RequestOptions, last: boolean) => {
@@ -126,10 +132,10 @@ export const make = (
     const run: RouterShape["run"] = (routes, call, options = {}) =>
       Effect.gen(function*() {
         const p = yield* plan(options, true)
-        const result = yield* execute(routes, (route, role, last) =>
+        const result = yield* execute(routes, (route, role, last, turn) =>
           call(route, role).pipe(
             StreamTimeouts.effect(
-              { provider: route.provider, deadline: p.deadline },
+              { provider: route.provider, deadline: turn },
               wholeAnswerTimeouts(timeoutsOf(options, last), p.deadline, last)
             )
           ), p)
@@ -140,13 +146,16 @@ export const make = (
       Effect.gen(function*() {
         const parent = yield* Effect.scope
         const p = yield* plan(options, false)
-        const result = yield* execute(routes, (route, role, last) =>
+        const result = yield* execute(routes, (route, role, last, turn) =>
           commit(
             parent,
             route.provider,
             call(route, role).pipe(
               StreamTimeouts.stream({ provider: route.provider, deadline: p.deadline }, timeoutsOf(options, last))
             )
+          ).pipe(
+            // The turn bounds the wait for the first content, not the committed stream.
+            StreamTimeouts.within({ provider: route.provider, deadline: turn }, "first_token", undefined)
           ), p)
         const { head, rest, scope } = result.value
         const attempts = [...result.attempts]

@@ -95,6 +95,25 @@ describe("Router.run", () => {
       assert.strictEqual((yield* providers.c!.calls).length, 0)
     }).pipe(Effect.provide(Router.layerMemory())))
 
+  it.effect("a route that keeps failing slowly is retried only within its turn, which leaves the next route its share of the deadline", () =>
+    Effect.gen(function*() {
+      const slowFailure = () => [MockProvider.sleep("1200 millis"), MockProvider.fail("overloaded")]
+      const providers = yield* mocks({ a: slowFailure, b: [fastAnswer(10)] })
+      const router = yield* Router.Router
+      // No attempt limit: the turn is half the 3 s deadline. The retry at 1.3 s is cut at 1.5 s.
+      const result = yield* after(1600, router.run([routeA, routeB], complete(providers), { deadline: "3 seconds" }))
+      assert.deepStrictEqual(roles(result.attempts), ["a:primary:overloaded", "a:retry:timeout", "b:fallback:ok"])
+      assert.deepStrictEqual(result.attempts.map((a) => a.startedAt), [0, 1300, 1500])
+    }).pipe(Effect.provide(Router.layerMemory({ router: { policy: steady } }))))
+
+  it.effect("the last route's retries have the whole deadline", () =>
+    Effect.gen(function*() {
+      const providers = yield* mocks({ a: (_, i) => (i < 2 ? [MockProvider.sleep("1200 millis"), MockProvider.fail("overloaded")] : fastAnswer(10)) })
+      const router = yield* Router.Router
+      const result = yield* after(3000, router.run([routeA], complete(providers), { deadline: "3 seconds" }))
+      assert.deepStrictEqual(roles(result.attempts), ["a:primary:overloaded", "a:retry:overloaded", "a:retry:ok"])
+    }).pipe(Effect.provide(Router.layerMemory({ router: { policy: steady } }))))
+
   it.effect("never retries a bad request", () =>
     Effect.gen(function*() {
       const providers = yield* mocks({ a: [[MockProvider.fail("bad_request")]], b: [fastAnswer(10)] })
@@ -259,6 +278,26 @@ describe("Router.stream", () => {
       assert.strictEqual(error.error.category, "stream_interrupted")
       assert.strictEqual((yield* providers.b!.calls).length, 0)
     }).pipe(Effect.provide(Router.layerMemory())))
+
+  it.effect("retries before the first token stay within the route's turn; a committed stream outlives it", () =>
+    Effect.gen(function*() {
+      const providers = yield* mocks({
+        a: () => [MockProvider.sleep("900 millis"), MockProvider.fail("server_error")],
+        b: [MockProvider.answer({ text: ["one", "two", "three"] }, { firstTokenDelay: "100 millis", chunkDelay: "1 second" })]
+      })
+      const router = yield* Router.Router
+      const fiber = yield* Effect.forkChild(Effect.flatMap(
+        router.stream([routeA, routeB, routeC], stream(providers), { deadline: "8 seconds", timeouts: { firstToken: "1 second", total: "2 seconds" } }),
+        (routed) => Effect.map(Stream.runCollect(routed.stream), (events) => ({ routed, events }))
+      ).pipe(Effect.scoped))
+      yield* TestClock.adjust(5000)
+      const { events, routed } = yield* Fiber.join(fiber)
+      // a: 0–900 ms, retried 1000–1900 ms; a second retry would not fit in its 2 s turn. b commits
+      // at 2 s, before its own turn ends at 3.9 s, and streams on until 4 s.
+      assert.deepStrictEqual(roles(routed.attempts), ["a:primary:server_error", "a:retry:server_error", "b:fallback:ok"])
+      assert.strictEqual(routed.attempts[2]!.startedAt, 1900)
+      assert.deepStrictEqual(events.filter((e) => e._tag === "TextDelta").map((e) => e.text), ["one", "two", "three"])
+    }).pipe(Effect.provide(Router.layerMemory({ router: { policy: steady } }))))
 
   it.effect("a first-token timeout fails over; the hedge loser's stream is interrupted", () =>
     Effect.gen(function*() {

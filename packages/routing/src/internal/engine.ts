@@ -3,8 +3,12 @@
  * breaker, run attempts (hedged once when enabled), log them, feed health and latency, and decide
  * after every failure with the failover policy, all within one deadline. An attempt "commits" when
  * its effect succeeds: for a whole answer that is the answer, for a stream its first content event.
+ *
+ * While another route remains, a route's turn (its attempts, retries and the pauses between them)
+ * ends `turn` after it began: the rest of the deadline belongs to the routes after it, so a route
+ * that keeps failing slowly cannot spend the whole deadline on retries while another could answer.
  */
-import { Cause, Clock, Effect, Exit, Option } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, Option } from "effect"
 import { ProviderError } from "@switchyard/core"
 import * as Deadline from "../Deadline.ts"
 import * as FailoverPolicy from "../FailoverPolicy.ts"
@@ -25,6 +29,8 @@ export interface Plan {
   readonly committedIsTotal: boolean
   /** Whether a timeout counts as a failure of its route (not when the request set its own tighter limits). */
   readonly timeoutsJudgeRoutes: boolean
+  /** How long a route's turn may last while another route remains; `undefined`: until the deadline. */
+  readonly turn: Duration.Duration | undefined
 }
 
 export interface Committed<C> {
@@ -38,8 +44,11 @@ type Services = RouteHealth | LatencyStats | HedgeBudget
 
 export const execute = <C>(
   routes: ReadonlyArray<Route>,
-  /** `last`: no other route remains after this attempt (it may be given longer limits). */
-  attempt: (route: Route, role: Role, last: boolean) => Effect.Effect<C, ProviderError.ProviderError>,
+  /**
+   * `last`: no other route remains after this attempt (it may be given longer limits); `turn`: when
+   * the attempt must have committed by (the end of its route's turn, at most the request's deadline).
+   */
+  attempt: (route: Route, role: Role, last: boolean, turn: Deadline.Deadline) => Effect.Effect<C, ProviderError.ProviderError>,
   plan: Plan
 ): Effect.Effect<Committed<C>, RoutingError, Services> =>
   Effect.gen(function*() {
@@ -57,11 +66,18 @@ export const execute = <C>(
     const queue: Array<{ route: Route; role: Role }> = (yield* Strategy.order(plan.strategy, routes))
       .map((route, i) => ({ route, role: i === 0 ? "primary" : "fallback" }))
 
+    /** The end of a route's turn beginning now: the deadline for the last route, else `plan.turn` from now. */
+    const turnFromNow = Effect.map(Clock.currentTimeMillis, (now): Deadline.Deadline =>
+      queue.length === 0 || plan.turn === undefined ? plan.deadline : {
+        startedAt: now,
+        expiresAt: Math.min(plan.deadline.expiresAt, now + Duration.toMillis(plan.turn))
+      })
+
     /**
      * One attempt, logged, with its outcome reported to the breaker and the statistics. `slot`, when
      * given, receives the attempt's index in the log (for the hedge starter to annotate).
      */
-    const guarded = (route: Route, role: Role, admission: Admission, slot?: { index: number }) =>
+    const guarded = (route: Route, role: Role, admission: Admission, turn: Deadline.Deadline, slot?: { index: number }) =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const index = attempts.push({ route, role, outcome: "cancelled", startedAt, durationMs: 0 }) - 1
@@ -71,7 +87,7 @@ export const execute = <C>(
           const hedge = attempts[index]?.hedge
           attempts[index] = hedge === undefined ? entry : { ...entry, hedge }
         }
-        return yield* attempt(route, role, queue.length === 0).pipe(
+        return yield* attempt(route, role, queue.length === 0, turn).pipe(
           Effect.map((value) => [value, route] as const),
           Effect.onExit((exit) =>
             Effect.gen(function*() {
@@ -145,15 +161,15 @@ export const execute = <C>(
         const next = yield* nextAdmitted
         if (Option.isNone(next)) return Option.none()
         state.hedged = true
-        return Option.some(guarded(next.value.route, "hedge", next.value.admission))
+        return Option.some(guarded(next.value.route, "hedge", next.value.admission, yield* turnFromNow))
       })
 
-    const run = (route: Route, role: Role, admission: Admission) =>
+    const run = (route: Route, role: Role, admission: Admission, turn: Deadline.Deadline) =>
       Effect.gen(function*() {
-        if (plan.hedge === undefined || state.hedged) return yield* guarded(route, role, admission)
+        if (plan.hedge === undefined || state.hedged) return yield* guarded(route, role, admission, turn)
         const delay = yield* Hedge.delayFor(plan.hedge, key(route))
         const running = { index: -1 }
-        return yield* Hedge.race(guarded(route, role, admission, running), delay, startHedge(running))
+        return yield* Hedge.race(guarded(route, role, admission, turn, running), delay, startHedge(running))
       })
 
     const expired = (): ProviderError.ProviderError =>
@@ -168,14 +184,16 @@ export const execute = <C>(
       if (Option.isNone(next)) break
       const { route } = next.value
       let { admission, role } = next.value
+      const turn = yield* turnFromNow
       for (let retries = 0;; retries++) {
         const hedgedBefore = state.hedged
-        const exit = yield* Effect.exit(run(route, role, admission))
+        const exit = yield* Effect.exit(run(route, role, admission, turn))
         if (Exit.isSuccess(exit)) return { value: exit.value[0], route: exit.value[1], attempts }
         // A defect is no provider's answer: it ends the request as it is, as an interruption does.
         if (Exit.isFailure(exit) && Cause.hasDies(exit.cause)) return yield* Effect.die(Cause.squash(exit.cause))
         if (Option.isNone(Exit.findErrorOption(exit)) || state.lastError === undefined) return yield* Effect.interrupt
-        const remaining = yield* Deadline.remaining(plan.deadline)
+        // A retry, its pause included, must fit in what is left of the route's turn.
+        const remaining = yield* Deadline.remaining(turn)
         const decision = yield* FailoverPolicy.decide(plan.policy, { error: state.lastError, route, retries, remaining })
         if (decision._tag === "Fail") return yield* new AttemptFailed({ error: state.lastError, attempts })
         if (decision._tag === "Fallback") queue.unshift({ route: decision.route, role: "fallback" })
