@@ -14,7 +14,7 @@ const docs = dirname(dirname(new URL(import.meta.url).pathname))
 const pages = [
   join(docs, "getting-started.md"),
   ...["cookbook", "migration"].flatMap((folder) =>
-    readdirSync(join(docs, folder)).filter((name) => name.endsWith(".md")).map((name) => join(docs, folder, name))
+    readdirSync(join(docs, folder)).filter((name) => name.endsWith(".md") && name !== "README.md").map((name) => join(docs, folder, name))
   )
 ]
 
