@@ -6,12 +6,11 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs"
+import { existsSync, mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { AnthropicWire, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { cleanEnv, start } from "../../packages/cli/test/processes.ts"
-import { beside } from "../test/Docs.ts"
+import { beside, environment, scratchWith, serveCommand } from "../test/Docs.ts"
 
 const chat = (url: string, model: string, content: string) =>
   Effect.promise(async () => {
@@ -26,7 +25,8 @@ const chat = (url: string, model: string, content: string) =>
 describe("getting started", () => {
   it.live("with no config and no keys: the demo provider answers", () =>
     Effect.gen(function*() {
-      const gateway = yield* start(["serve", "--port", "0"])
+      // A fresh folder: without a config the ledger is created in the working directory.
+      const gateway = yield* serveCommand(["--port", "0"], mkdtempSync(join(tmpdir(), "switchyard-start-")))
       assert.match(gateway.output(), /^Switchyard listening on http:\/\/127\.0\.0\.1:\d+\nProviders: demo \(demo\)\nNo provider API keys found in the environment: answering with the built-in demo provider\.\n/)
       const { body } = yield* chat(gateway.url, "demo", "Hello!")
       assert.strictEqual(body.object, "chat.completion")
@@ -43,15 +43,13 @@ describe("getting started", () => {
       yield* openai.setDefault(OpenAiChatWire.route, OpenAiChatWire.error(401, { message: "Incorrect API key provided." }))
       yield* anthropic.setDefault(AnthropicWire.route, AnthropicWire.answer({ text: ["Hi from Claude."] }))
       // The config in a scratch folder: its SQLite ledger is written next to it.
-      const dir = mkdtempSync(join(tmpdir(), "switchyard-start-"))
-      copyFileSync(beside(import.meta.url, "switchyard.yaml"), join(dir, "switchyard.yaml"))
-      const gateway = yield* start(["serve", "--config", join(dir, "switchyard.yaml"), "--port", "0"], {
-        ...cleanEnv(),
+      const dir = scratchWith([beside(import.meta.url, "switchyard.yaml")])
+      const gateway = yield* serveCommand(["--config", "switchyard.yaml", "--port", "0"], dir, environment({
         OPENAI_API_KEY: "sk-openai-0123456789",
         OPENAI_BASE_URL: `${openai.url}/v1`,
         ANTHROPIC_API_KEY: "sk-ant-0123456789",
         ANTHROPIC_BASE_URL: `${anthropic.url}/v1`
-      })
+      }))
       assert.match(gateway.output(), /^Switchyard listening on http:\/\/127\.0\.0\.1:\d+\nProviders: openai \(openai\), anthropic \(anthropic\)\n$/)
 
       const first = yield* chat(gateway.url, "chat", "Hello!")

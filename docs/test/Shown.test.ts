@@ -24,7 +24,7 @@ describe("pages show the files the tests run", () => {
     for (const { file, code } of shown) {
       const path = join(dirname(page), file)
       expect(existsSync(path), `${file} is shown but does not exist`).toBe(true)
-      expect(code, `the block shown as ${file}`).toBe(read(path).replace(/\n$/, ""))
+      expect(code, `the block shown as ${file}`).toBe(read(path).replace(/\n+$/, ""))
     }
     const folder = page.replace(/\.md$/, "")
     if (existsSync(folder)) {

@@ -5,12 +5,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { copyFileSync, mkdtempSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { AnthropicWire, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { cleanEnv, run } from "../../../packages/cli/test/processes.ts"
-import { beside, read } from "../../test/Docs.ts"
+import { beside, environment, read, scratchWith, switchyard } from "../../test/Docs.ts"
 
 /** A matrix without what varies from run to run: latencies, and the column widths they set. */
 const normalize = (matrix: string) =>
@@ -36,21 +32,17 @@ describe("cookbook: moving a prompt from OpenAI to Claude with switchyard probe"
         AnthropicWire.json({ text: [JSON.stringify(good)], usage })
       )
       // The files in a scratch folder, where the probe's ledger is written.
-      const dir = mkdtempSync(join(tmpdir(), "switchyard-probe-"))
-      for (const name of ["switchyard.yaml", "prompt.yaml", "contract.yaml"]) copyFileSync(beside(import.meta.url, name), join(dir, name))
-      const result = yield* run(
+      const dir = scratchWith(["switchyard.yaml", "prompt.yaml", "contract.yaml"].map((name) => beside(import.meta.url, name)))
+      const result = yield* switchyard(
         ["probe", "--config", "switchyard.yaml", "--prompt", "prompt.yaml", "--contract", "contract.yaml",
           "--models", "openai/gpt-5-mini,anthropic/claude-sonnet-4-5", "--runs", "3"],
-        {
-          cwd: dir,
-          env: {
-            ...cleanEnv(),
-            OPENAI_API_KEY: "sk-openai-0123456789",
-            OPENAI_BASE_URL: `${openai.url}/v1`,
-            ANTHROPIC_API_KEY: "sk-ant-0123456789",
-            ANTHROPIC_BASE_URL: `${anthropic.url}/v1`
-          }
-        }
+        dir,
+        environment({
+          OPENAI_API_KEY: "sk-openai-0123456789",
+          OPENAI_BASE_URL: `${openai.url}/v1`,
+          ANTHROPIC_API_KEY: "sk-ant-0123456789",
+          ANTHROPIC_BASE_URL: `${anthropic.url}/v1`
+        })
       )
       assert.strictEqual(result.code, 0, result.stderr)
       assert.deepStrictEqual(normalize(result.stdout), normalize(shownMatrix()))

@@ -1,9 +1,11 @@
 import { Context, Effect, Layer } from "effect"
-import { Gateway } from "@switchyard/gateway"
+import { Gateway, type GatewayError } from "@switchyard/gateway"
 
 /** Your application's service: it summarizes support tickets with whatever model `summary` routes to. */
 export class Summarizer extends Context.Service<Summarizer, {
-  readonly summarize: (ticket: string) => Effect.Effect<{ readonly summary: string; readonly by: string }>
+  readonly summarize: (
+    ticket: string
+  ) => Effect.Effect<{ readonly summary: string; readonly by: string }, GatewayError.UnknownModel | GatewayError.BudgetExceeded>
 }>()("app/Summarizer") {}
 
 export const layer = Layer.effect(

@@ -7,13 +7,12 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { AnthropicWire, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { cleanEnv, run } from "../../../packages/cli/test/processes.ts"
-import { beside, read, serveFile } from "../../test/Docs.ts"
+import { beside, read, serveFile, switchyard } from "../../test/Docs.ts"
 
 describe("migration from LiteLLM", () => {
   it.live("switchyard import prints the config shown in the page", () =>
     Effect.gen(function*() {
-      const result = yield* run(["import", "litellm_config.yaml", "--out", "-"], { cwd: beside(import.meta.url, ""), env: cleanEnv() })
+      const result = yield* switchyard(["import", "litellm_config.yaml", "--out", "-"], beside(import.meta.url, "."))
       assert.strictEqual(result.code, 0, result.stderr)
       assert.strictEqual(result.stdout, read(beside(import.meta.url, "switchyard.yaml")))
       assert.include(result.stderr, "4 mapped, 3 approximate, 0 unsupported")

@@ -6,13 +6,12 @@ import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { GatewayConfig } from "@switchyard/gateway"
-import { cleanEnv, run } from "../../../packages/cli/test/processes.ts"
-import { beside, read } from "../../test/Docs.ts"
+import { beside, read, switchyard } from "../../test/Docs.ts"
 
 describe("migration from Portkey", () => {
   it.live("switchyard import prints the config shown in the page, without the written key", () =>
     Effect.gen(function*() {
-      const result = yield* run(["import", "portkey.json", "--alias", "chat", "--out", "-"], { cwd: beside(import.meta.url, ""), env: cleanEnv() })
+      const result = yield* switchyard(["import", "portkey.json", "--alias", "chat", "--out", "-"], beside(import.meta.url, "."))
       assert.strictEqual(result.code, 0, result.stderr)
       assert.strictEqual(result.stdout, read(beside(import.meta.url, "switchyard.yaml")))
       assert.include(result.stderr, "5 mapped, 4 approximate, 0 unsupported")
