@@ -8,7 +8,7 @@ import { defineConfig } from "vitest/config"
 const conditions = ["@switchyard/source", ...defaultServerConditions]
 
 /** Every workspace folder with a package.json, as a project named after its package. */
-const workspaces = [...readdirSync("packages").map((dir) => join("packages", dir)), "examples"]
+const workspaces = [...readdirSync("packages").map((dir) => join("packages", dir)), "examples", "docs"]
   .filter((dir) => existsSync(join(dir, "package.json")))
   .map((dir) => ({
     extends: true as const,

@@ -476,7 +476,9 @@ export const make = (config: GatewayConfig) =>
      */
     const conform = (request: ChatRequest.ChatRequest, contract: OutputContract.OutputContract, caller: Caller = {}) =>
       Effect.gen(function*() {
-        const routes = yield* routesFor(request, caller)
+        const found = yield* routesFor(request, caller)
+        // Each route is called on its own, so the alias's strategy orders them here.
+        const routes = yield* router.order(found, yield* optionsFor(request, found, caller))
         const tally = makeTally()
         const settleLimits = yield* limit(subjectOf(request, caller), chatBound(request), tally)
         const answers = new Map<string, Answer>()

@@ -71,6 +71,8 @@ export interface RouterShape {
     call: (route: Route, role: Role) => Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>,
     options?: RequestOptions
   ) => Effect.Effect<RoutedStream, RoutingError, Scope.Scope>
+  /** The order `run` and `stream` would try `routes` in now: the strategy's, open breakers last. */
+  readonly order: (routes: ReadonlyArray<Route>, options?: RequestOptions) => Effect.Effect<Array<Route>>
 }
 
 /**
@@ -182,7 +184,10 @@ export const make = (
         }
       }).pipe(withServices)
 
-    return { run, stream }
+    const order: RouterShape["order"] = (routes, options = {}) =>
+      Strategy.order(options.strategy ?? defaults.strategy ?? Strategy.priority, routes).pipe(withServices)
+
+    return { run, stream, order }
   })
 
 export const layer = (

@@ -27,13 +27,13 @@ const setup = Effect.gen(function*() {
   return { primary, backup, url }
 })
 
-const ask = (url: string) =>
+const ask = (url: string, model = "triage") =>
   Effect.promise(async () => {
     const response = await fetch(`${url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        model: "triage",
+        model,
         messages: [{ role: "user", content: "Triage: the login page is down." }],
         response_format: { type: "json_schema", json_schema: { name: "triage", schema } }
       })
@@ -76,5 +76,21 @@ describe("response_format json_schema as a contract", () => {
       assert.strictEqual(refused.status, 422)
       assert.strictEqual(refused.body.error.type, "contract_failed")
       assert.include(refused.body.error.message, "backup/b: severity expected one of \"low\", \"medium\", \"high\", got \"urgent\"")
+    }))
+
+  it.live("tries the routes in the order of the alias's strategy (price: the cheaper model first)", () =>
+    Effect.gen(function*() {
+      const upstream = yield* MockUpstream.make()
+      yield* upstream.setDefault(OpenAiChatWire.route, says("{\"severity\": \"low\", \"summary\": \"typo\"}"))
+      const url = yield* serveConfig({
+        providers: { openai: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: Redacted.make("sk-openai-0123456789") } },
+        models: {
+          triage: { strategy: "price", routes: [{ provider: "openai", model: "gpt-5.5" }, { provider: "openai", model: "gpt-5-mini" }] }
+        }
+      })
+      const r = yield* ask(url)
+      assert.strictEqual(r.status, 200)
+      assert.strictEqual(r.headers.get("x-switchyard-contract"), "openai/gpt-5-mini=passed")
+      assert.deepStrictEqual((yield* upstream.requests).map((q) => (q.json as { model: string }).model), ["gpt-5-mini"])
     }))
 })
