@@ -2,7 +2,8 @@
 /**
  * `npm run test:wire -- DIR`: the wire conformance run over a fixture folder. Exits 1 on any failure.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Console, Effect } from "effect"
 import * as Conformance from "./Conformance.ts"
 

@@ -5,7 +5,7 @@
  * PostgreSQL through `@effect/sql-pg`. `layerSql` runs the same tables on any other `SqlClient`.
  */
 import { Context, Data, Effect, Layer, Ref, type Scope } from "effect"
-import { PgClient } from "@effect/sql-pg"
+import type { PgClient } from "@effect/sql-pg"
 import { Reactivity } from "effect/reactivity"
 import { SqlClient, type SqlError } from "effect/sql"
 import * as SqliteClient from "./internal/sqliteClient.ts"
@@ -132,9 +132,12 @@ const clientLayer = <E>(
 export const sqliteClient = (options: Omit<SqliteOptions, "table">): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
   clientLayer(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs }))
 
-/** The ledger's PostgreSQL database as a `SqlClient` (a pool, `PgClient` options). */
+/**
+ * The ledger's PostgreSQL database as a `SqlClient` (a pool, `PgClient` options). The driver is
+ * loaded when this layer is built, so a gateway that does not use PostgreSQL never loads it.
+ */
 export const postgresClient = (options: PgClient.PgPoolConfig): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
-  clientLayer(PgClient.make(options))
+  clientLayer(Effect.flatMap(Effect.promise(() => import("@effect/sql-pg/PgClient")), (Pg) => Pg.make(options)))
 
 /** The ledger in a SQLite file (WAL, `synchronous = FULL`). */
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<CostLedger, LedgerError> =>

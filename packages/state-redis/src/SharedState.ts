@@ -17,7 +17,7 @@
  */
 import { Cause, Context, Duration, Effect, Fiber, Layer, Redacted, Ref, References, Schedule, type Scope, SynchronizedRef } from "effect"
 import { Redis } from "effect/persistence"
-import { NodeRedis } from "@effect/platform-node"
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 
 /** Where the shared state is served from right now. */
 export type Status = "redis" | "local"
