@@ -29,6 +29,17 @@ const MASK = "[REDACTED]"
 
 /** Secrets shorter than this are only masked whole (a window this long of a secret is masked anywhere). */
 const WINDOW = 8
+/** The rolling hash of `partial`: a polynomial over UTF-16 code units, modulo 2^32. */
+const BASE = 31
+/** `BASE` to the power `WINDOW - 1`: the weight of the character leaving the window. */
+const TOP = Array.from({ length: WINDOW - 1 }).reduce<number>((n) => Math.imul(n, BASE), 1)
+
+const rollingHash = (text: string, from: number, length: number): number => {
+  let hash = 0
+  for (let i = from; i < from + length; i++) hash = (Math.imul(hash, BASE) + text.charCodeAt(i)) | 0
+  return hash
+}
+
 /** The fewest characters of a key a masked echo may show before it is masked. */
 const ECHO_MIN = 6
 
@@ -85,15 +96,24 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
 
   const whole = (text: string) => exact.reduce((out, s) => (out.includes(s) ? out.split(s).join(MASK) : out), text)
 
-  /** Masks every stretch of `text` covered by 8-character windows of a secret. */
+  const windowHashes = new Set([...windows].map((w) => rollingHash(w, 0, WINDOW)))
+
+  /**
+   * Masks every stretch of `text` covered by 8-character windows of a secret. A rolling hash of the
+   * window at each position is looked up first; only a hit is sliced and compared.
+   */
   const partial = (text: string) => {
     if (windows.size === 0 || text.length < WINDOW) return text
     const spans: Array<[number, number]> = []
-    for (let i = 0; i + WINDOW <= text.length; i++) {
-      if (!windows.has(text.slice(i, i + WINDOW))) continue
-      const last = spans[spans.length - 1]
-      if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
-      else spans.push([i, i + WINDOW])
+    let hash = rollingHash(text, 0, WINDOW)
+    for (let i = 0; ; i++) {
+      if (windowHashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
+        const last = spans[spans.length - 1]
+        if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
+        else spans.push([i, i + WINDOW])
+      }
+      if (i + WINDOW >= text.length) break
+      hash = (Math.imul(hash - Math.imul(text.charCodeAt(i), TOP), BASE) + text.charCodeAt(i + WINDOW)) | 0
     }
     let out = ""
     let at = 0
