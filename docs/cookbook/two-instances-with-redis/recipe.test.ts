@@ -28,6 +28,17 @@ const runPrefix = Effect.gen(function*() {
   return prefix
 })
 
+/** Whether an instance's `GET /healthz` says `"state": "redis"` within 5 seconds (it connects in the background). */
+const onRedis = (instance: string) =>
+  Effect.gen(function*() {
+    for (let waited = 0; waited < 5000; waited += 100) {
+      const health = yield* Effect.promise(() => fetch(`${instance}/healthz`).then((r) => r.json() as Promise<{ state: string }>))
+      if (health.state === "redis") return true
+      yield* Effect.sleep("100 millis")
+    }
+    return false
+  })
+
 describe("cookbook: two instances with Redis", () => {
   it.live("share breakers, rate limits and budgets", () =>
     Effect.gen(function*() {
@@ -53,6 +64,8 @@ describe("cookbook: two instances with Redis", () => {
       const config = beside(import.meta.url, "switchyard.yaml")
       const a = yield* serveFile(config, env)
       const b = yield* serveFile(config, env)
+      // Each instance says where its state is served from; both must be on Redis (not `local`).
+      for (const instance of [a, b]) assert.isTrue(yield* onRedis(instance), `${instance} serves its state from Redis`)
       const on = (instance: string, key: string) => Effect.promise(() => ask(instance, key, "Summarize this ticket."))
 
       // The breaker: two failures through A open OpenAI's; B then skips it.
