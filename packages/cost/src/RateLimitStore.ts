@@ -4,8 +4,8 @@
  * from now) and its estimated tokens from its tokens counters (held until settled, then counted for
  * one window from the settlement with the real amount). The one operation that must be atomic is
  * `acquire`: check every counter and add the take to all of them, or to none. The memory store does
- * it in one `Ref.modify` of the pure `acquire` below; a Redis store would do it in one Lua script
- * (a counter as a sorted set of take ids by time plus a hash of id → amount and held flag).
+ * it in one `Ref.modify` of the pure `acquire` below; `@switchyard/state-redis`'s
+ * `RateLimitStoreRedis` does the same in one Lua script, for every instance sharing a Redis.
  *
  * Why not `effect/persistence`'s `RateLimiter`: its `consume` checks one key at a time (a key's
  * limit and an alias's cannot be taken together or not at all), and a consumed amount cannot be

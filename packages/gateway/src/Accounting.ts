@@ -1,15 +1,15 @@
 /**
  * The cost services a config asks for, as one layer: the `CostLedger` (SQLite next to the config by
  * default, or in memory, or PostgreSQL) and the `VirtualKeys` in the same database, `Pricing` (the
- * bundled dataset plus the config's prices), the tokenizer `Estimate`, `Budgets` (counters in memory,
- * or in Redis per `state`), `RateLimits` (the config's `rate_limits` and each alias's `rpm`/`tpm`,
- * counted in memory), and `Metering`, which writes every attempt to the ledger.
+ * bundled dataset plus the config's prices), the tokenizer `Estimate`, `Budgets` and `RateLimits` (the
+ * config's `rate_limits` and each alias's `rpm`/`tpm`), each counted in memory or in Redis per
+ * `state`, and `Metering`, which writes every attempt to the ledger.
  */
 import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import { isAbsolute, join } from "node:path"
 import { Budgets, CostLedger, Estimate, Pricing, RateLimits } from "@switchyard/cost"
-import { BudgetStoreRedis } from "@switchyard/state-redis"
+import { BudgetStoreRedis, RateLimitStoreRedis } from "@switchyard/state-redis"
 import type { GatewayConfig, ProviderConfig } from "./GatewayConfig.ts"
 import * as Metering from "./Metering.ts"
 import * as StateConfig from "./StateConfig.ts"
@@ -111,6 +111,15 @@ const budgetsLayer = (config: GatewayConfig): Layer.Layer<Budgets.Budgets> =>
     )
     : Budgets.layerMemory(config.budgets ?? [])
 
+/** Rate limits counted in this process, or in Redis when `state` is `redis` (shared by the instances). */
+const rateLimitsLayer = (config: GatewayConfig): Layer.Layer<RateLimits.RateLimits> =>
+  config.state?.kind === "redis"
+    ? RateLimits.layer(rateLimitOptions(config)).pipe(
+      Layer.provide(RateLimitStoreRedis.layer()),
+      Layer.provide(StateConfig.sharedState(config.state))
+    )
+    : RateLimits.layerMemory(rateLimitOptions(config))
+
 /** All cost services for `config`. */
 export const layer = (
   config: GatewayConfig,
@@ -125,7 +134,7 @@ export const layer = (
       Pricing.layer(pricingConfig(config)),
       Estimate.layer(),
       budgetsLayer(config),
-      RateLimits.layerMemory(rateLimitOptions(config))
+      rateLimitsLayer(config)
     ))
   )
 }

@@ -22,8 +22,8 @@
  */
 import { Duration, Layer, Schema } from "effect"
 import type { ProviderError } from "@switchyard/core"
-import { FailoverPolicy, Hedge, type HedgeBudget, LatencyStats, RouteHealth, Router, Strategy } from "@switchyard/routing"
-import { HedgeBudgetRedis, HealthStoreRedis } from "@switchyard/state-redis"
+import { FailoverPolicy, Hedge, type HedgeBudget, RouteHealth, Router, Strategy } from "@switchyard/routing"
+import { HedgeBudgetRedis, HealthStoreRedis, LatencyStatsRedis } from "@switchyard/state-redis"
 import * as StateConfig from "./StateConfig.ts"
 
 const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -212,8 +212,8 @@ export const requestRouting = (alias: RequestRouting): RequestRouting => {
 }
 
 /**
- * The router of a config. Latency statistics stay in this process; breakers and the hedge budget
- * too, unless `state` is `redis`: then every instance with the same Redis and prefix shares them.
+ * The router of a config. Breakers, the hedge budget and latency statistics stay in this process,
+ * unless `state` is `redis`: then every instance with the same Redis and prefix shares them.
  */
 export const layer = (config: RoutingConfig | undefined, state?: StateConfig.StateConfig) => {
   const router = { policy: policy(config ?? {}) }
@@ -223,7 +223,7 @@ export const layer = (config: RoutingConfig | undefined, state?: StateConfig.Sta
   return Router.layer(router).pipe(
     Layer.provideMerge(Layer.mergeAll(
       RouteHealth.layer(health).pipe(Layer.provide(HealthStoreRedis.layer)),
-      LatencyStats.layerMemory(),
+      LatencyStatsRedis.layer(),
       HedgeBudgetRedis.layer(hedgeBudget)
     )),
     Layer.provide(StateConfig.sharedState(state))

@@ -1,6 +1,6 @@
 /**
  * The `state` section of the config: where the state several instances should share lives (route
- * breakers, the hedge budget, budget counters). `memory` (the default) keeps it in this process;
+ * breakers, the hedge budget, budget and rate-limit counters, latency statistics). `memory` (the default) keeps it in this process;
  * `redis` shares it through Redis, with a local fallback while Redis is unreachable.
  *
  * ```yaml

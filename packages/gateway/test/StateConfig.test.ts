@@ -1,13 +1,13 @@
 /**
- * `state: { kind: redis }` from a config file: the router's breakers and the budgets of two gateway
- * instances built from it are one (the real Redis at 127.0.0.1:6379); without it they are apart.
+ * `state: { kind: redis }` from a config file: the router's breakers, the budgets and the rate
+ * limits of two gateway instances built from it are one (the real Redis at 127.0.0.1:6379); without it they are apart.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted } from "effect"
 import { Redis } from "effect/persistence"
 import { NodeRedis } from "@effect/platform-node"
 import { randomUUID } from "node:crypto"
-import { Budgets } from "@switchyard/cost"
+import { Budgets, RateLimits } from "@switchyard/cost"
 import { RouteHealth } from "@switchyard/routing"
 import { Accounting, GatewayConfig, RoutingConfig } from "@switchyard/gateway"
 
@@ -19,6 +19,7 @@ ledger: { kind: memory }
 routing: { breaker: { consecutive_failures: 2 } }
 budgets:
   - { model: smart, limit_usd: 1, window: daily }
+rate_limits: { key: { rpm: 1 } }
 ${state}
 `
 
@@ -40,12 +41,13 @@ const testPrefix = Effect.gen(function*() {
 })
 
 const subject = { apiKeyId: null, modelAlias: "smart" }
+const keyed = { apiKeyId: "k1", modelAlias: "smart" }
 
 const openOn = (health: RouteHealth.RouteHealthShape) =>
   Effect.repeat(Effect.flatMap(health.admit("demo/m"), (admission) => health.record("demo/m", admission, "failure")), { times: 1 })
 
 describe("state config", () => {
-  it.live("state: redis loads, and two instances built from it share breakers and budgets", () =>
+  it.live("state: redis loads, and two instances built from it share breakers, budgets and rate limits", () =>
     Effect.gen(function*() {
       const prefix = yield* testPrefix
       const config = yield* GatewayConfig.parse(
@@ -61,6 +63,9 @@ describe("state config", () => {
       yield* Context.get(a, Budgets.Budgets).reserve(subject, 0.75)
       const refused = yield* Effect.flip(Context.get(b, Budgets.Budgets).reserve(subject, 0.5))
       assert.strictEqual(refused.spent, 0.75)
+      yield* Context.get(a, RateLimits.RateLimits).acquire(keyed, Effect.succeed(0))
+      const limited = yield* Effect.flip(Context.get(b, RateLimits.RateLimits).acquire(keyed, Effect.succeed(0)))
+      assert.deepInclude(limited, { scope: "key", name: "k1", used: 1 })
     }))
 
   it.live("without state (memory), two instances are apart", () =>
@@ -73,6 +78,8 @@ describe("state config", () => {
       yield* Context.get(a, Budgets.Budgets).reserve(subject, 0.75)
       const reservation = yield* Context.get(b, Budgets.Budgets).reserve(subject, 0.5)
       assert.strictEqual(reservation.amount, 0.5)
+      yield* Context.get(a, RateLimits.RateLimits).acquire(keyed, Effect.succeed(0))
+      yield* Context.get(b, RateLimits.RateLimits).acquire(keyed, Effect.succeed(0))
     }))
 
   it.effect("a Redis URL's password is a secret; a URL that is not redis:// is refused", () =>

@@ -39,3 +39,58 @@ describe("LatencyStats", () => {
       assert.isAtMost(Math.abs((yield* q(stats, "a/m", 0.5)) - 100), 2)
     }).pipe(Effect.provide(LatencyStats.layerMemory({ halfLife: "1 minute" }))))
 })
+
+/** A pool in memory: the sum of everything pushed, or unreachable while `down`. */
+const memoryPool = () => {
+  const state = { down: false, buckets: new Map<string, Map<number, number>>() }
+  const pool: LatencyStats.Pool = {
+    push: (counts) =>
+      Effect.sync(() => {
+        if (state.down) return
+        for (const { buckets, key, kind } of counts) {
+          const held = state.buckets.get(`${kind} ${key}`) ?? new Map<number, number>()
+          for (const [bucket, weight] of buckets) held.set(bucket, (held.get(bucket) ?? 0) + weight)
+          state.buckets.set(`${kind} ${key}`, held)
+        }
+      }),
+    pull: () =>
+      Effect.sync(() =>
+        state.down ? Option.none() : Option.some([...state.buckets].map(([id, buckets]) => {
+          const [kind, key] = id.split(" ") as [LatencyStats.Kind, string]
+          return { key, kind, buckets: [...buckets] }
+        }))
+      )
+  }
+  return { pool, state }
+}
+
+describe("LatencyStats pooled", () => {
+  it.effect("one instance's observations move another's quantiles after a sync; reads stay local until then", () =>
+    Effect.gen(function*() {
+      const { pool } = memoryPool()
+      const a = yield* LatencyStats.makePooled(pool)
+      const b = yield* LatencyStats.makePooled(pool)
+      for (let i = 0; i < 10; i++) yield* b.observe("a/m", "ttft", 100)
+      for (let i = 0; i < 30; i++) yield* a.observe("a/m", "ttft", 1000)
+      assert.isAtMost(Math.abs((yield* q(b, "a/m", 0.5)) - 100), 2, "before a sync: B's own")
+      yield* TestClock.adjust("1 second")
+      assert.isAtMost(Math.abs((yield* q(b, "a/m", 0.5)) - 1000), 20, "after: both instances' 40 observations")
+      assert.isAtMost(Math.abs((yield* q(b, "a/m", 0.2)) - 100), 2)
+      assert.isAtMost(Math.abs((yield* q(a, "a/m", 0.2)) - 100), 2, "A sees B's too")
+    }).pipe(Effect.scoped))
+
+  it.effect("the pool unreachable: each instance reads its own observations", () =>
+    Effect.gen(function*() {
+      const { pool, state } = memoryPool()
+      const a = yield* LatencyStats.makePooled(pool)
+      const b = yield* LatencyStats.makePooled(pool)
+      for (let i = 0; i < 30; i++) yield* a.observe("a/m", "ttft", 1000)
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(Option.isSome(yield* b.quantile("a/m", "ttft", 0.5)))
+      state.down = true
+      for (let i = 0; i < 10; i++) yield* b.observe("a/m", "ttft", 100)
+      yield* TestClock.adjust("1 second")
+      assert.isAtMost(Math.abs((yield* q(b, "a/m", 0.99)) - 100), 2)
+      assert.isAtMost(Math.abs((yield* q(a, "a/m", 0.5)) - 1000), 20)
+    }).pipe(Effect.scoped))
+})

@@ -1,4 +1,6 @@
 export * as BudgetStoreRedis from "./BudgetStoreRedis.ts"
 export * as HealthStoreRedis from "./HealthStoreRedis.ts"
 export * as HedgeBudgetRedis from "./HedgeBudgetRedis.ts"
+export * as LatencyStatsRedis from "./LatencyStatsRedis.ts"
+export * as RateLimitStoreRedis from "./RateLimitStoreRedis.ts"
 export * as SharedState from "./SharedState.ts"

@@ -34,11 +34,21 @@ export const make = (layout: Layout, now: number): Histogram => {
   }
 }
 
-export const add = (h: Histogram, valueMs: number): void => {
-  const i = Math.min(Math.max(indexOf(h.gamma, valueMs) - h.offset, 0), h.counts.length - 1)
-  h.counts[i]! += 1
-  h.total += 1
+/**
+ * The bucket holding `valueMs`, clamped to the layout. Bucket numbers do not depend on the range
+ * (only on the accuracy), so histograms of the same accuracy can be merged bucket by bucket.
+ */
+export const bucketOf = (h: Histogram, valueMs: number): number =>
+  Math.min(Math.max(indexOf(h.gamma, valueMs), h.offset), h.offset + h.counts.length - 1)
+
+/** Adds `weight` to a bucket (clamped to the layout). */
+export const addTo = (h: Histogram, bucket: number, weight: number): void => {
+  const i = Math.min(Math.max(bucket - h.offset, 0), h.counts.length - 1)
+  h.counts[i]! += weight
+  h.total += weight
 }
+
+export const add = (h: Histogram, valueMs: number): void => addTo(h, bucketOf(h, valueMs), 1)
 
 /** Multiplies every weight by `0.5^(elapsed / halfLife)`. */
 export const decay = (h: Histogram, now: number, halfLifeMs: number): void => {
