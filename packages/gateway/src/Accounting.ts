@@ -9,7 +9,6 @@ import { Layer } from "effect"
 import type { SqlClient } from "effect/sql"
 import { isAbsolute, join } from "node:path"
 import { Budgets, CostLedger, Estimate, Pricing, RateLimits } from "@switchyard/cost"
-import { BudgetStoreRedis, RateLimitStoreRedis } from "@switchyard/state-redis"
 import type { GatewayConfig, ProviderConfig } from "./GatewayConfig.ts"
 import * as Metering from "./Metering.ts"
 import * as StateConfig from "./StateConfig.ts"
@@ -106,7 +105,7 @@ export type Services =
 const budgetsLayer = (config: GatewayConfig): Layer.Layer<Budgets.Budgets> =>
   config.state?.kind === "redis"
     ? Budgets.layer(config.budgets ?? []).pipe(
-      Layer.provide(BudgetStoreRedis.layer),
+      Layer.provide(StateConfig.redisLayer(({ BudgetStoreRedis }) => BudgetStoreRedis.layer)),
       Layer.provide(StateConfig.sharedState(config.state))
     )
     : Budgets.layerMemory(config.budgets ?? [])
@@ -115,7 +114,7 @@ const budgetsLayer = (config: GatewayConfig): Layer.Layer<Budgets.Budgets> =>
 const rateLimitsLayer = (config: GatewayConfig): Layer.Layer<RateLimits.RateLimits> =>
   config.state?.kind === "redis"
     ? RateLimits.layer(rateLimitOptions(config)).pipe(
-      Layer.provide(RateLimitStoreRedis.layer()),
+      Layer.provide(StateConfig.redisLayer(({ RateLimitStoreRedis }) => RateLimitStoreRedis.layer())),
       Layer.provide(StateConfig.sharedState(config.state))
     )
     : RateLimits.layerMemory(rateLimitOptions(config))

@@ -23,7 +23,6 @@
 import { Duration, Layer, Schema } from "effect"
 import type { ProviderError } from "@switchyard/core"
 import { FailoverPolicy, Hedge, type HedgeBudget, RouteHealth, Router, Strategy } from "@switchyard/routing"
-import { HedgeBudgetRedis, HealthStoreRedis, LatencyStatsRedis } from "@switchyard/state-redis"
 import * as StateConfig from "./StateConfig.ts"
 
 const Millis = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -221,10 +220,12 @@ export const layer = (config: RoutingConfig | undefined, state?: StateConfig.Sta
   const hedgeBudget = hedgeBudgetOptions(config ?? {})
   if (state?.kind !== "redis") return Router.layerMemory({ router, health, hedgeBudget })
   return Router.layer(router).pipe(
-    Layer.provideMerge(Layer.mergeAll(
-      RouteHealth.layer(health).pipe(Layer.provide(HealthStoreRedis.layer)),
-      LatencyStatsRedis.layer(),
-      HedgeBudgetRedis.layer(hedgeBudget)
+    Layer.provideMerge(StateConfig.redisLayer(({ HealthStoreRedis, HedgeBudgetRedis, LatencyStatsRedis }) =>
+      Layer.mergeAll(
+        RouteHealth.layer(health).pipe(Layer.provide(HealthStoreRedis.layer)),
+        LatencyStatsRedis.layer(),
+        HedgeBudgetRedis.layer(hedgeBudget)
+      )
     )),
     Layer.provide(StateConfig.sharedState(state))
   )

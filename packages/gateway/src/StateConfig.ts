@@ -12,7 +12,7 @@
  * ```
  */
 import { Context, Duration, Effect, Layer, Schema } from "effect"
-import { SharedState } from "@switchyard/state-redis"
+import type { SharedState } from "@switchyard/state-redis"
 
 export const RedisState = Schema.Struct({
   kind: Schema.Literal("redis"),
@@ -26,6 +26,15 @@ export type RedisState = typeof RedisState.Type
 export const StateConfig = Schema.Union([Schema.Struct({ kind: Schema.Literal("memory") }), RedisState])
 export type StateConfig = typeof StateConfig.Type
 
+type StateRedis = typeof import("@switchyard/state-redis")
+
+/**
+ * A layer made from `@switchyard/state-redis`, which is imported when the layer is first built: a
+ * gateway on the default memory state never loads it, nor its Redis client.
+ */
+export const redisLayer = <A, E, R>(make: (stateRedis: StateRedis) => Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
+  Layer.unwrap(Effect.map(Effect.promise(() => import("@switchyard/state-redis")), make))
+
 /** One layer per config value, so the router's and the budgets' stores share one connection in a build. */
 const layers = new WeakMap<RedisState, Layer.Layer<SharedState.SharedState>>()
 
@@ -33,11 +42,13 @@ const layers = new WeakMap<RedisState, Layer.Layer<SharedState.SharedState>>()
 export const sharedState = (config: RedisState): Layer.Layer<SharedState.SharedState> => {
   const known = layers.get(config)
   if (known !== undefined) return known
-  const layer = SharedState.layer({
-    url: config.url,
-    prefix: config.prefix,
-    timeout: config.timeout_ms === undefined ? undefined : Duration.millis(config.timeout_ms)
-  })
+  const layer = redisLayer(({ SharedState }) =>
+    SharedState.layer({
+      url: config.url,
+      prefix: config.prefix,
+      timeout: config.timeout_ms === undefined ? undefined : Duration.millis(config.timeout_ms)
+    })
+  )
   layers.set(config, layer)
   return layer
 }
@@ -53,7 +64,7 @@ export class StateStatus extends Context.Service<StateStatus, { readonly status:
 /** The status of a `state` section (over the same connection as its stores, in one build). */
 export const statusLayer = (config: StateConfig | undefined): Layer.Layer<StateStatus> =>
   config?.kind === "redis"
-    ? Layer.effect(StateStatus, Effect.map(SharedState.SharedState, (shared) => ({ status: shared.status }))).pipe(
-      Layer.provide(sharedState(config))
-    )
+    ? redisLayer(({ SharedState }) =>
+      Layer.effect(StateStatus, Effect.map(SharedState.SharedState, (shared) => ({ status: shared.status })))
+    ).pipe(Layer.provide(sharedState(config)))
     : Layer.succeed(StateStatus, { status: Effect.succeed<Status>("memory") })
