@@ -8,9 +8,9 @@ import { HttpServerResponse } from "effect/http"
 import type { ChatRequest, ChatResponse, ProviderError, StreamEvent } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
 import { OutputContract } from "@switchyard/prompts"
+import { ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
 import type * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
 
 /** Who asks, and how the client's dialect renders a gateway failure (OpenAI's by default). */

@@ -4,8 +4,7 @@
  * the final message) work unmodified against any provider.
  */
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from "@switchyard/core"
-import type * as ErrorBody from "./ErrorBody.ts"
-import type * as StreamEnd from "./StreamEnd.ts"
+import type { ErrorBody, StreamEnd } from "@switchyard/translate"
 
 const stopReason = (reason: FinishReason.FinishReason | undefined): string => {
   switch (reason) {

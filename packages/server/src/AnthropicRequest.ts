@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { ChatRequest } from "@switchyard/core"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
 
 const CacheControl = Schema.optionalKey(Schema.NullOr(Schema.Struct({ type: Schema.String, ttl: Schema.optionalKey(Schema.String) })))
 

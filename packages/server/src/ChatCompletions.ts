@@ -7,13 +7,13 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatRequest, Redact } from "@switchyard/core"
+import { StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as OpenAiDialect from "./OpenAiDialect.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
 
 const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`
 

@@ -9,10 +9,10 @@
 import { Effect, Schema } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { Gateway } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 
 /** The request: a Messages request without `max_tokens` and `stream`. */

@@ -6,8 +6,9 @@
 import { Clock, Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { CostLedger } from "@switchyard/cost"
+import { ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
+import * as ErrorResponse from "./ErrorResponse.ts"
 
 /** A query's parameters (the last of a repeated one). */
 export type Params = ReadonlyMap<string, string>
@@ -80,7 +81,7 @@ export const route = <R>(
       const now = yield* Clock.currentTimeMillis
       return yield* handler({ params, now }).pipe(
         Effect.catch((error) =>
-          Effect.succeed(refuse(error instanceof CostLedger.LedgerError ? ErrorBody.ledgerUnavailable(error.message) : error))
+          Effect.succeed(refuse(error instanceof CostLedger.LedgerError ? ErrorResponse.ledgerUnavailable(error.message) : error))
         )
       )
     }))

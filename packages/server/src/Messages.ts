@@ -9,15 +9,14 @@
 import { Effect, Fiber, Stream } from "effect"
 import { Redact, type Usage } from "@switchyard/core"
 import { Estimate } from "@switchyard/cost"
+import { ErrorBody, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
 
 const streamBody = (
   answer: Answer.Streaming,

@@ -7,9 +7,9 @@
 import { Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Gateway, ModelCatalog } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 
 const openAi = (id: string) => ({ id, object: "model", created: 0, owned_by: id.includes("/") ? id.split("/")[0] : "switchyard" })
 

@@ -3,7 +3,7 @@
  * errors rendered exactly as the official SDKs expect them.
  */
 import type { ChatResponse, StreamEvent, Usage } from "@switchyard/core"
-import type * as StreamEnd from "./StreamEnd.ts"
+import type { StreamEnd } from "@switchyard/translate"
 
 /** OpenAI's usage object, with Switchyard's extra counts where OpenAI has no field. */
 export const usage = (u: Usage.Usage) => ({

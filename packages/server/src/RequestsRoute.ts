@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { CostLedger, type LedgerEntry } from "@switchyard/cost"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
 import * as Figures from "./Figures.ts"
 import * as LedgerQuery from "./LedgerQuery.ts"
 import * as UsageRoute from "./UsageRoute.ts"

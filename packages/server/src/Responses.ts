@@ -9,16 +9,15 @@
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatResponse, Redact } from "@switchyard/core"
+import { ErrorBody, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as ResponsesDialect from "./ResponsesDialect.ts"
 import * as ResponseStore from "./ResponseStore.ts"
 import * as ResponsesRequest from "./ResponsesRequest.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
 
 /** Output items of a `response` object, as the store keeps them. */
 const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {

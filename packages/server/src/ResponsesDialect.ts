@@ -9,9 +9,8 @@
  * stay open until the end (their argument deltas may come in any order), then close in output order.
  */
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from "@switchyard/core"
-import type * as ErrorBody from "./ErrorBody.ts"
+import type { ErrorBody, StreamEnd } from "@switchyard/translate"
 import type * as ResponsesRequest from "./ResponsesRequest.ts"
-import type * as StreamEnd from "./StreamEnd.ts"
 
 /** The Responses API's usage object. */
 export const usage = (u: Usage.Usage | undefined) =>

@@ -7,7 +7,7 @@
  */
 import { Effect, Option, Schema } from "effect"
 import { ChatRequest } from "@switchyard/core"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
 import type * as ResponseStore from "./ResponseStore.ts"
 
 const OptionalString = Schema.optionalKey(Schema.NullOr(Schema.String))

@@ -9,7 +9,7 @@ import { Effect, Schema } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { ChatRequest } from "@switchyard/core"
 import type { Gateway, RoutingConfig } from "@switchyard/gateway"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
 
 /** The Chat Completions body with the fallback model list. */
 export const RoutedChatRequest = Schema.Struct({

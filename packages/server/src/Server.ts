@@ -14,6 +14,7 @@ import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
+import { ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
 import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
@@ -21,9 +22,9 @@ import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
+import * as ErrorResponse from "./ErrorResponse.ts"
 import * as KeysRoute from "./KeysRoute.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as Generations from "./Generations.ts"
 import * as Messages from "./Messages.ts"
 import * as MetricsRoute from "./MetricsRoute.ts"
@@ -217,7 +218,7 @@ const createGatewayServer = (settings: Settings) => {
 
 /** A refusal in the dialect of the path: Anthropic's under `/v1/messages`, else OpenAI's. */
 const refusal = (url: string, verdict: Exclude<Admission.Verdict, "admitted">) =>
-  ErrorBody.toResponse(
+  ErrorResponse.toResponse(
     Admission.refused(verdict),
     { "x-request-id": RouteHeaders.newRequestId() },
     url.startsWith("/v1/messages") ? AnthropicDialect.renderError : ErrorBody.renderOpenAi

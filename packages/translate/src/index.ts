@@ -1,0 +1,2 @@
+export * as ErrorBody from "./ErrorBody.ts"
+export * as StreamEnd from "./StreamEnd.ts"
