@@ -1,2 +1,3 @@
 export * as ErrorBody from "./ErrorBody.ts"
+export * as OpenAiChat from "./OpenAiChat.ts"
 export * as StreamEnd from "./StreamEnd.ts"
