@@ -14,9 +14,8 @@ import { Redact } from "@switchyard/core"
 import type { CostLedger } from "@switchyard/cost"
 import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
-import { ErrorBody } from "@switchyard/translate"
+import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
-import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
@@ -55,7 +54,7 @@ const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(Err
 
 /** An unknown path under Anthropic's `/v1/messages`, answered in Anthropic's shape. */
 const anthropicUnknownRoute = Endpoint.make(
-  { render: AnthropicDialect.renderError },
+  { render: AnthropicMessages.renderError },
   ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route.")))
 )
 
@@ -94,10 +93,10 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
-  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicDialect.renderError))),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicMessages.renderError))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/responses", wrongMethod("POST"))),
   ...otherMethods.map((method) =>
-    HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicDialect.renderError))
+    HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicMessages.renderError))
   ),
   ...["POST", ...otherMethods].map((method) => HttpRouter.add(method as "POST", "/v1/messages/:unknown", anthropicUnknownRoute)),
   HttpRouter.add("*", "*", unknownRoute)
@@ -221,7 +220,7 @@ const refusal = (url: string, verdict: Exclude<Admission.Verdict, "admitted">) =
   ErrorResponse.toResponse(
     Admission.refused(verdict),
     { "x-request-id": RouteHeaders.newRequestId() },
-    url.startsWith("/v1/messages") ? AnthropicDialect.renderError : ErrorBody.renderOpenAi
+    url.startsWith("/v1/messages") ? AnthropicMessages.renderError : ErrorBody.renderOpenAi
   )
 
 const isHealthCheck = (url: string) => url === "/healthz" || url.startsWith("/healthz?")

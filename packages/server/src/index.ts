@@ -1,7 +1,5 @@
 export * as Admission from "./Admission.ts"
 export * as Answer from "./Answer.ts"
-export * as AnthropicDialect from "./AnthropicDialect.ts"
-export * as AnthropicRequest from "./AnthropicRequest.ts"
 export * as ChatCompletions from "./ChatCompletions.ts"
 export * as ClientKeys from "./ClientKeys.ts"
 export * as CountTokens from "./CountTokens.ts"
