@@ -1,4 +1,5 @@
 export * as AnthropicMessages from "./AnthropicMessages.ts"
 export * as ErrorBody from "./ErrorBody.ts"
 export * as OpenAiChat from "./OpenAiChat.ts"
+export * as OpenAiResponses from "./OpenAiResponses.ts"
 export * as StreamEnd from "./StreamEnd.ts"
