@@ -8,7 +8,7 @@
  */
 import { Effect, Fiber, Stream } from "effect"
 import { Redact, type Usage } from "@switchyard/core"
-import { Estimate } from "@switchyard/cost"
+import { Gateway } from "@switchyard/gateway"
 import { AnthropicMessages, ErrorBody, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
@@ -53,8 +53,8 @@ export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, 
       const redactor = yield* Redact.CurrentRedactor
       // `message_start` carries the input tokens; a route that reports none before its content gets
       // the gateway's estimate there (counted while the route is being reached).
-      const estimate = yield* Estimate.Estimate
-      const inputEstimate = yield* Effect.forkChild(Effect.map(estimate.input(request), (e) => e.usage))
+      const gateway = yield* Gateway.Gateway
+      const inputEstimate = yield* Effect.forkChild(gateway.estimateInput(request))
       return yield* Answer.streamed(request, {
         call,
         caller,

@@ -11,8 +11,7 @@ import { FetchHttpClient, type HttpClient, HttpRouter, HttpServer, HttpServerReq
 import type { HttpServerError } from "effect/http"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { Redact } from "@switchyard/core"
-import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, type Ledger, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
 import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
@@ -140,7 +139,7 @@ export const gatewayLayer = (
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
     readonly env?: GatewayConfig.Env | undefined
   } = {}
-): Layer.Layer<Services, CostLedger.LedgerError | VirtualKeys.KeyStoreError> => {
+): Layer.Layer<Services, Ledger.LedgerError | VirtualKeys.KeyStoreError> => {
   const redactor = Redact.make(GatewayConfig.secrets(config))
   const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
   return Gateway.layer(config).pipe(
@@ -283,7 +282,7 @@ export class Reload extends Context.Service<Reload, {
    * finish on the services they started with, which are closed after them. A build that fails (a
    * ledger that cannot open) keeps the running services.
    */
-  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, CostLedger.LedgerError | VirtualKeys.KeyStoreError>
+  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, Ledger.LedgerError | VirtualKeys.KeyStoreError>
 }>()("@switchyard/server/Reload") {}
 
 /**
@@ -298,7 +297,7 @@ export const layerReloadable = (
     readonly baseDir?: string | undefined
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
   }
-): Layer.Layer<HttpServer.HttpServer | Reload, CostLedger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
+): Layer.Layer<HttpServer.HttpServer | Reload, Ledger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const generations = yield* Generations.make(gatewayLayer(config, options))
     return serving<never>(options.listen, settings(config.server), generations.provide).pipe(
