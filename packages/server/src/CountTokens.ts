@@ -21,9 +21,11 @@ const sourceHeaders = (counted: Gateway.TokenCount): Record<string, string> =>
 
 export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, ({ client, refuse, requestId }) =>
   Effect.gen(function*() {
-    const decoded = yield* Effect.result(RequestBody.decode(AnthropicMessages.CountTokensRequest, { knownFields: Object.keys(AnthropicMessages.CountTokensRequest.fields) }))
+    const { CountTokensRequest, toChatRequest } = AnthropicMessages
+    const decoded = yield* Effect.result(RequestBody.decode(CountTokensRequest, { knownFields: Object.keys(CountTokensRequest.fields) }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
-    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicMessages.toChatRequest({ ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 })))
+    const counting = { ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 }
+    const translated = yield* Effect.result(ErrorBody.translating(() => toChatRequest(counting)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const gateway = yield* Gateway.Gateway
     const counted = yield* gateway.countTokens(translated.success, { requestId, apiKeyId: client.id })
