@@ -20,7 +20,7 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "..")
-const published = ["core", "cost", "routing", "state-redis", "prompts", "provider-openai", "provider-anthropic", "provider-google", "provider-ollama", "testing", "gateway", "server", "cli"]
+const published = ["core", "cost", "routing", "state-redis", "prompts", "provider-openai", "provider-anthropic", "provider-google", "provider-ollama", "testing", "translate", "gateway", "server", "cli"]
 
 /** The environment of a user's shell: nothing of this repository's development settings. */
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "NODE_OPTIONS" && !key.startsWith("npm_")))

@@ -4,8 +4,7 @@
  */
 import { Clock, Console, Effect, type FileSystem } from "effect"
 import { dirname } from "node:path"
-import { CostLedger, type LedgerEntry } from "@switchyard/cost"
-import { Accounting, GatewayConfig } from "@switchyard/gateway"
+import { Accounting, GatewayConfig, Ledger } from "@switchyard/gateway"
 
 export interface CostsOptions {
   readonly configPath: string | undefined
@@ -17,7 +16,7 @@ export interface CostsOptions {
   readonly env: GatewayConfig.Env
 }
 
-const dimensions: Readonly<Record<string, LedgerEntry.Dimension>> = {
+const dimensions: Readonly<Record<string, Ledger.Dimension>> = {
   provider: "provider",
   model: "model",
   key: "apiKeyId",
@@ -50,7 +49,7 @@ export const costs = (options: CostsOptions): Effect.Effect<void, never, FileSys
   Effect.gen(function*() {
     const span = parseSince(options.since)
     if (span === undefined) return yield* failure(`Invalid --since "${options.since}": expected a number and m, h or d (90m, 24h, 7d).`)
-    const groupBy: Array<LedgerEntry.Dimension> = []
+    const groupBy: Array<Ledger.Dimension> = []
     for (const name of options.by) {
       const dimension = dimensions[name]
       if (dimension === undefined) return yield* failure(`Invalid --by "${name}": expected provider, model, key or alias.`)
@@ -62,13 +61,7 @@ export const costs = (options: CostsOptions): Effect.Effect<void, never, FileSys
     const baseDir = options.configPath === undefined ? process.cwd() : dirname(options.configPath)
     const to = yield* Clock.currentTimeMillis
     const from = to - span
-    const { rows, totals } = yield* Effect.gen(function*() {
-      const ledger = yield* CostLedger.CostLedger
-      return {
-        totals: yield* ledger.totals({ from, to }),
-        rows: yield* ledger.usage({ from, to, groupBy })
-      }
-    }).pipe(Effect.provide(Accounting.ledgerLayer(config, baseDir)))
+    const { rows, totals } = yield* Ledger.usage({ from, to, groupBy }).pipe(Effect.provide(Accounting.ledgerLayer(config, baseDir)))
 
     if (options.json) {
       return yield* Console.log(JSON.stringify({
@@ -80,7 +73,7 @@ export const costs = (options: CostsOptions): Effect.Effect<void, never, FileSys
       }, null, 2))
     }
     const header = [...options.by, "requests", "attempts", "input", "output", "cached", "cost", "estimated"]
-    const render = (group: ReadonlyArray<string>, t: LedgerEntry.Totals) => [
+    const render = (group: ReadonlyArray<string>, t: Ledger.Totals) => [
       ...group,
       String(t.requests),
       String(t.attempts),

@@ -4,13 +4,11 @@
  * The matrix goes to stdout (a table, or JSON with `--json`), a markdown report to `--markdown FILE`,
  * and the progress bar to stderr, so `--json` output stays clean.
  */
-import { Console, Effect, FileSystem, Option } from "effect"
+import { Console, Effect, FileSystem } from "effect"
 import { Yaml } from "effect/encoding"
 import { dirname } from "node:path"
-import { type ChatRequest, ProviderError } from "@switchyard/core"
-import { Pricing } from "@switchyard/cost"
-import { Gateway, GatewayConfig } from "@switchyard/gateway"
-import { OutputContract, Probe, PromptTemplates } from "@switchyard/prompts"
+import type { ChatRequest } from "@switchyard/core"
+import { GatewayConfig, Probing } from "@switchyard/gateway"
 import { Server } from "@switchyard/server"
 
 export interface ProbeOptions {
@@ -59,10 +57,10 @@ const readContract = (path: string) =>
     if (typeof doc !== "object" || doc === null || typeof doc.schema !== "object" || doc.schema === null) {
       return Effect.fail(new ProbeInputError(`${path}: expected a contract with \`name\` and a JSON Schema under \`schema\``))
     }
-    return Effect.succeed(OutputContract.fromJsonSchema(
+    return Effect.succeed(Probing.contract(
       typeof doc.name === "string" ? doc.name : "contract",
       doc.schema as Record<string, unknown>,
-      { synonyms: (doc.synonyms ?? {}) as OutputContract.Synonyms }
+      (doc.synonyms ?? {}) as Probing.Synonyms
     ))
   })
 
@@ -81,45 +79,23 @@ export const probe = (options: ProbeOptions) =>
     const contract = yield* readContract(options.contractPath)
     const routes = options.models.length > 0 ? options.models : Object.keys(config.models ?? {})
     if (routes.length === 0) return yield* Effect.fail(new ProbeInputError("No models to probe: name them with --models, or define aliases in the config."))
-    const rows = yield* Effect.gen(function*() {
-      const gateway = yield* Gateway.Gateway
-      const pricing = yield* Pricing.Pricing
-      return yield* Probe.run({
-        request,
-        contract,
-        routes,
-        runs: options.runs,
-        templates: PromptTemplates.make(config.templates),
-        call: (route, req) =>
-          gateway.complete({ ...req, model: route }).pipe(
-            Effect.map((answer) => answer.response),
-            Effect.mapError((error) =>
-              error._tag === "RoutesExhausted"
-                ? error.last
-                : ProviderError.make(error._tag === "UnknownModel" ? "not_found" : "quota_exceeded", {
-                  provider: "switchyard",
-                  message: error.message
-                })
-            )
-          ),
-        price: (route, usage) =>
-          Effect.gen(function*() {
-            const [first] = yield* gateway.resolve(route).pipe(Effect.orElseSucceed(() => []))
-            if (first === undefined) return undefined
-            return Option.getOrUndefined(Option.map(yield* pricing.price({ ...first, usage }), (c) => c.total))
-          }),
-        onProgress: (done, total) => process.stderr.write(bar(done, total))
-      })
+    const rows = yield* Probing.run({
+      config,
+      request,
+      contract,
+      routes,
+      runs: options.runs,
+      onProgress: (done, total) => process.stderr.write(bar(done, total))
     }).pipe(Effect.provide(Server.gatewayLayer({ ledger: { kind: "memory" }, ...config }, {
       baseDir: options.configPath === undefined ? process.cwd() : dirname(options.configPath)
     })))
     if (options.markdownPath !== undefined) {
       const fs = yield* FileSystem.FileSystem
-      yield* fs.writeFileString(options.markdownPath, Probe.renderMarkdown(contract.name, rows) + "\n").pipe(
+      yield* fs.writeFileString(options.markdownPath, Probing.renderMarkdown(contract.name, rows) + "\n").pipe(
         Effect.mapError((e) => new ProbeInputError(`cannot write ${options.markdownPath}: ${e.message}`))
       )
     }
-    yield* Console.log(options.json ? Probe.renderJson(contract.name, rows) : Probe.renderTable(rows))
+    yield* Console.log(options.json ? Probing.renderJson(contract.name, rows) : Probing.renderTable(rows))
   }).pipe(
     Effect.catch((error: { readonly message: string }) =>
       Console.error(error.message).pipe(Effect.andThen(Effect.sync(() => {

@@ -21,7 +21,7 @@ import {
   Usage
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing, RateLimits } from "@switchyard/cost"
-import { Conform, type OutputContract, PromptTemplates } from "@switchyard/prompts"
+import { Conform, OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig, KeyLimits } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
@@ -116,6 +116,11 @@ export class Gateway extends Context.Service<Gateway, {
    * budget and writes no ledger row: counting is free.
    */
   readonly countTokens: (request: ChatRequest.ChatRequest, caller?: Caller) => Effect.Effect<TokenCount>
+  /**
+   * The tokenizer's estimate of a request's input and its most output (no provider asked, nothing
+   * held or recorded): what a client is told before a route reports usage.
+   */
+  readonly estimateInput: (request: ChatRequest.ChatRequest) => Effect.Effect<Usage.Usage>
   /**
    * Model names clients can use: aliases, then every model a provider lists (the routes of all that
    * list it), then `provider/model` for each.
@@ -514,8 +519,20 @@ export const make = (config: GatewayConfig) =>
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
     const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))
-    return Gateway.of({ resolve, models, aliases: configured, complete, stream, conform, embed, countTokens })
+    const estimateInput = (request: ChatRequest.ChatRequest) => Effect.map(estimate.input(request), (e) => e.usage)
+    return Gateway.of({ resolve, models, aliases: configured, complete, stream, conform, embed, countTokens, estimateInput })
   })
+
+/**
+ * The contract a request's `json_schema` response format asks for, to hold a whole answer to with
+ * `conform`; `undefined` when it asks for none (or gives no schema).
+ */
+export const formatContract = (request: ChatRequest.ChatRequest): OutputContract.OutputContract | undefined => {
+  const format = request.response_format
+  return format?.type === "json_schema" && format.json_schema.schema !== undefined
+    ? OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema)
+    : undefined
+}
 
 /** The gateway over the registry, with the config's aliases. */
 export const layer = (

@@ -133,4 +133,30 @@ describe("Gateway", () => {
       fast: { routes: [{ provider: "a", model: "m1" }, { provider: "b", model: "m2" }] }
     })))
   })
+
+  it.effect("estimates a request's input without asking a provider or recording anything", () => {
+    const a = provider("a")
+    return Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const long = { model: "a/m1", messages: [{ role: "user" as const, content: "ping ".repeat(200) }] }
+      const short = yield* gateway.estimateInput(request("a/m1"))
+      const estimated = yield* gateway.estimateInput(long)
+      assert.strictEqual(estimated.source, "estimated")
+      assert.isAbove(estimated.inputTokens, short.inputTokens + 150)
+      assert.deepStrictEqual(a.asked, [])
+    }).pipe(Effect.provide(gatewayWith([a.shape])))
+  })
+
+  it("holds a json_schema response format as a contract, and nothing else", () => {
+    const schema = { type: "object", properties: { severity: { enum: ["low", "high"] } }, required: ["severity"] }
+    const contract = Gateway.formatContract({
+      ...request("m"),
+      response_format: { type: "json_schema", json_schema: { name: "review", schema } }
+    })
+    assert.strictEqual(contract?.name, "review")
+    assert.deepStrictEqual(contract?.validate({ severity: "low" }), [])
+    assert.lengthOf(contract?.validate({ severity: "urgent" }) ?? [], 1)
+    assert.isUndefined(Gateway.formatContract({ ...request("m"), response_format: { type: "json_object" } }))
+    assert.isUndefined(Gateway.formatContract(request("m")))
+  })
 })

@@ -7,7 +7,7 @@
  * whole answer, `untilDeadline` for a stream): never a silent cut, never a finished answer's frames.
  */
 import { Context, Data, Duration, Effect, Latch, type Scope, Stream, SubscriptionRef } from "effect"
-import type * as ErrorBody from "./ErrorBody.ts"
+import type { ErrorBody } from "@switchyard/translate"
 
 /** Requests in flight, and whether the server is draining. */
 export interface State {

@@ -7,10 +7,9 @@ import { Effect, type Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { ChatRequest, ChatResponse, ProviderError, StreamEvent } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
-import { OutputContract } from "@switchyard/prompts"
+import { ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
 import type * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
 
 /** Who asks, and how the client's dialect renders a gateway failure (OpenAI's by default). */
@@ -71,9 +70,9 @@ export const whole = (
     const gateway = yield* Gateway.Gateway
     const respond = (answer: Gateway.Answer, headers: Record<string, string>) =>
       Effect.map(body(answer.response), (json) => HttpServerResponse.jsonUnsafe(json, { headers }))
-    const format = request.response_format
-    const answered = format?.type === "json_schema" && format.json_schema.schema !== undefined
-      ? gateway.conform(request, OutputContract.fromJsonSchema(format.json_schema.name, format.json_schema.schema), caller).pipe(
+    const contract = Gateway.formatContract(request)
+    const answered = contract !== undefined
+      ? gateway.conform(request, contract, caller).pipe(
         Effect.flatMap((answer) => respond(answer, RouteHeaders.conformed(call.requestId, answer))),
         Effect.catchTag("ContractFailed", (failure) => Effect.succeed(call.refuse(ErrorBody.fromContractFailed(failure, formatParam))))
       )

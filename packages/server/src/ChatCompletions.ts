@@ -1,21 +1,17 @@
 /**
- * `POST /v1/chat/completions`: decode, call the `Gateway` as a library user would, encode as OpenAI.
- * Streams are `chat.completion.chunk` SSE ending in `data: [DONE]`; usage is sent only when the client
- * asked for it; a failure after the first byte becomes an SSE `error` event (never a silent end).
+ * `POST /v1/chat/completions`: decode, call the `Gateway` as a library user would, encode as OpenAI
+ * (`OpenAiChat`). A failure after the first byte becomes an SSE `error` event (never a silent end).
  * A whole answer with a `json_schema` response format is held to it: validated, repaired, re-asked,
  * then the next route (`Gateway.conform`); what was done is in `x-switchyard-contract`.
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatRequest, Redact } from "@switchyard/core"
+import { OpenAiChat, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as OpenAiDialect from "./OpenAiDialect.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
-
-const sse = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`
 
 const streamBody = (
   request: ChatRequest.ChatRequest,
@@ -26,15 +22,15 @@ const streamBody = (
 ): Stream.Stream<Uint8Array> =>
   StreamEnd.withEnd(answer.events).pipe(
     Stream.mapAccum(
-      () => OpenAiDialect.initialChunkState(fallback, request.stream_options?.include_usage === true),
-      OpenAiDialect.step
+      () => OpenAiChat.initialChunkState(fallback, request.stream_options?.include_usage === true),
+      OpenAiChat.step
     ),
-    Stream.map(sse),
+    Stream.map(OpenAiChat.frameText),
     // The frames that arrived together leave together: one write, not one per frame.
     Stream.mapArray((frames) => [frames.join("")]),
-    Stream.concat(Stream.succeed("data: [DONE]\n\n")),
+    Stream.concat(Stream.succeed(OpenAiChat.doneText)),
     Stream.catchCause((cause) =>
-      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) => redactor.text(sse({ error: error.body }))))
+      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) => redactor.text(OpenAiChat.errorText(error))))
     ),
     Stream.encodeText
   )
@@ -43,7 +39,7 @@ const streamBody = (
 export const handler = Endpoint.make({}, (call) =>
   Effect.gen(function*() {
     const { client, refuse, requestId } = call
-    const decoded = yield* Effect.result(RequestBody.decode(RoutingHints.RoutedChatRequest))
+    const decoded = yield* Effect.result(RequestBody.decode(OpenAiChat.RoutedChatRequest))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const { models, ...request } = decoded.success
     const hints = yield* Effect.result(RoutingHints.fromRequest(models))
@@ -63,5 +59,5 @@ export const handler = Endpoint.make({}, (call) =>
           )
       })
     }
-    return yield* Answer.whole(request, { call, caller, body: (response) => Effect.succeed(OpenAiDialect.completion(response)) })
+    return yield* Answer.whole(request, { call, caller, body: (response) => Effect.succeed(OpenAiChat.completion(response)) })
   }))

@@ -10,7 +10,7 @@ import { timingSafeEqual } from "node:crypto"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
 import { HttpServerRequest } from "effect/http"
 import { type Gateway, type GatewayConfig, VirtualKeys } from "@switchyard/gateway"
-import type * as ErrorBody from "./ErrorBody.ts"
+import type { ErrorBody } from "@switchyard/translate"
 
 /** The caller a request was authenticated as; `id: null` when the gateway is open. */
 export interface Client {

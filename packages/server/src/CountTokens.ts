@@ -6,20 +6,12 @@
  * models), said so in `x-switchyard-estimate-method`. `x-switchyard-count-source` says which
  * (`provider` or `estimate`); errors are in Anthropic's shape. Counting is free: no ledger row.
  */
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
 import { Gateway } from "@switchyard/gateway"
-import * as AnthropicDialect from "./AnthropicDialect.ts"
-import * as AnthropicRequest from "./AnthropicRequest.ts"
+import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
-
-/** The request: a Messages request without `max_tokens` and `stream`. */
-const CountRequest = Schema.Struct({
-  ...AnthropicRequest.MessagesRequest.fields,
-  max_tokens: Schema.optionalKey(AnthropicRequest.MessagesRequest.fields.max_tokens)
-})
 
 /** The headers that say where a count came from. */
 const sourceHeaders = (counted: Gateway.TokenCount): Record<string, string> =>
@@ -27,11 +19,13 @@ const sourceHeaders = (counted: Gateway.TokenCount): Record<string, string> =>
     ? { "x-switchyard-count-source": "provider" }
     : { "x-switchyard-count-source": "estimate", "x-switchyard-estimate-method": counted.method }
 
-export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, ({ client, refuse, requestId }) =>
+export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, ({ client, refuse, requestId }) =>
   Effect.gen(function*() {
-    const decoded = yield* Effect.result(RequestBody.decode(CountRequest, { knownFields: Object.keys(CountRequest.fields) }))
+    const { CountTokensRequest, toChatRequest } = AnthropicMessages
+    const decoded = yield* Effect.result(RequestBody.decode(CountTokensRequest, { knownFields: Object.keys(CountTokensRequest.fields) }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
-    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicRequest.toChatRequest({ ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 })))
+    const counting = { ...decoded.success, max_tokens: decoded.success.max_tokens ?? 1 }
+    const translated = yield* Effect.result(ErrorBody.translating(() => toChatRequest(counting)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const gateway = yield* Gateway.Gateway
     const counted = yield* gateway.countTokens(translated.success, { requestId, apiKeyId: client.id })

@@ -10,8 +10,8 @@ import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
+import { ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 
 const own = (name: string) => fileURLToPath(new URL(`../dashboard/${name}`, import.meta.url))
 const uplot = (name: string) => createRequire(import.meta.url).resolve(`uplot/dist/${name}`)

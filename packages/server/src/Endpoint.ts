@@ -17,9 +17,10 @@ import { Cause, Clock, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
 import { HttpBody, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { ProviderError, Redact } from "@switchyard/core"
 import { GatewayMetrics, RequestTrail } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
 import * as ClientKeys from "./ClientKeys.ts"
-import * as ErrorBody from "./ErrorBody.ts"
+import * as ErrorResponse from "./ErrorResponse.ts"
 import * as RouteHeaders from "./RouteHeaders.ts"
 import * as Telemetry from "./Telemetry.ts"
 
@@ -178,7 +179,7 @@ export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect
       trail
     })
     const refuse = (error: ErrorBody.HttpError, headers: Record<string, string> = {}) =>
-      ErrorBody.toResponse(error, headers, render)
+      ErrorResponse.toResponse(error, headers, render)
     yield* Metric.modify(GatewayMetrics.requestsInFlight, 1)
     const response = yield* Effect.gen(function*() {
       const keys = yield* ClientKeys.ClientKeys

@@ -4,7 +4,7 @@
  * in a provider error (not `ok`, not `cancelled`); latency percentiles are over the attempts that
  * were not cancelled (a hedge that lost says nothing about its route's latency). Pure functions.
  */
-import type { LedgerEntry } from "@switchyard/cost"
+import type { Ledger } from "@switchyard/gateway"
 
 export interface Figures {
   readonly attempts: number
@@ -18,8 +18,8 @@ export interface Figures {
 }
 
 /** Attempts by a key of each, in order of first appearance. */
-export const group = <K>(entries: ReadonlyArray<LedgerEntry.Entry>, keyOf: (entry: LedgerEntry.Entry) => K): Map<K, Array<LedgerEntry.Entry>> => {
-  const groups = new Map<K, Array<LedgerEntry.Entry>>()
+export const group = <K>(entries: ReadonlyArray<Ledger.Entry>, keyOf: (entry: Ledger.Entry) => K): Map<K, Array<Ledger.Entry>> => {
+  const groups = new Map<K, Array<Ledger.Entry>>()
   for (const entry of entries) {
     const key = keyOf(entry)
     const members = groups.get(key)
@@ -30,13 +30,13 @@ export const group = <K>(entries: ReadonlyArray<LedgerEntry.Entry>, keyOf: (entr
 }
 
 /** Whether an attempt ended in a provider error. */
-export const isError = (entry: LedgerEntry.Entry): boolean => entry.outcome !== "ok" && entry.outcome !== "cancelled"
+export const isError = (entry: Ledger.Entry): boolean => entry.outcome !== "ok" && entry.outcome !== "cancelled"
 
 /** The nearest-rank `p` percentile (0 < p <= 1) of ascending values; `null` for none. */
 export const percentile = (sorted: ReadonlyArray<number>, p: number): number | null =>
   sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!
 
-export const figures = (entries: ReadonlyArray<LedgerEntry.Entry>): Figures => {
+export const figures = (entries: ReadonlyArray<Ledger.Entry>): Figures => {
   const errors = entries.filter(isError).length
   const latencies = entries.filter((e) => e.outcome !== "cancelled").map((e) => e.latencyMs).sort((a, b) => a - b)
   return {
@@ -51,7 +51,7 @@ export const figures = (entries: ReadonlyArray<LedgerEntry.Entry>): Figures => {
 
 /** Figures per `size`-ms bucket from `from` to `to`, aligned to the epoch as the ledger's `usage` buckets are; empty buckets included. */
 export const series = (
-  entries: ReadonlyArray<LedgerEntry.Entry>,
+  entries: ReadonlyArray<Ledger.Entry>,
   window: { readonly from: number; readonly to: number; readonly size: number }
 ): Array<{ readonly start: number; readonly figures: Figures }> => {
   const first = window.from - (window.from % window.size)

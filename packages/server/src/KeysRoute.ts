@@ -10,8 +10,8 @@
 import { Effect, Option, Redacted } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { VirtualKeys } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 
 /** A key as the API shows it: snake_case, times in ISO 8601. */

@@ -5,9 +5,10 @@
  */
 import { Clock, Effect } from "effect"
 import { HttpServerRequest, type HttpServerResponse } from "effect/http"
-import { CostLedger } from "@switchyard/cost"
+import { Ledger } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
+import * as ErrorResponse from "./ErrorResponse.ts"
 
 /** A query's parameters (the last of a repeated one). */
 export type Params = ReadonlyMap<string, string>
@@ -71,7 +72,7 @@ export interface Query {
 
 /** An admin-only route whose handler may fail with a client's error or the ledger's. */
 export const route = <R>(
-  handler: (query: Query) => Effect.Effect<HttpServerResponse.HttpServerResponse, ErrorBody.HttpError | CostLedger.LedgerError, R>
+  handler: (query: Query) => Effect.Effect<HttpServerResponse.HttpServerResponse, ErrorBody.HttpError | Ledger.LedgerError, R>
 ) =>
   Endpoint.make({ admin: true }, ({ refuse }) =>
     Effect.gen(function*() {
@@ -80,7 +81,7 @@ export const route = <R>(
       const now = yield* Clock.currentTimeMillis
       return yield* handler({ params, now }).pipe(
         Effect.catch((error) =>
-          Effect.succeed(refuse(error instanceof CostLedger.LedgerError ? ErrorBody.ledgerUnavailable(error.message) : error))
+          Effect.succeed(refuse(error instanceof Ledger.LedgerError ? ErrorResponse.ledgerUnavailable(error.message) : error))
         )
       )
     }))

@@ -8,16 +8,13 @@
  */
 import { Effect, Fiber, Stream } from "effect"
 import { Redact, type Usage } from "@switchyard/core"
-import { Estimate } from "@switchyard/cost"
+import { Gateway } from "@switchyard/gateway"
+import { AnthropicMessages, ErrorBody, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
-import * as AnthropicDialect from "./AnthropicDialect.ts"
-import * as AnthropicRequest from "./AnthropicRequest.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
 
 const streamBody = (
   answer: Answer.Streaming,
@@ -26,28 +23,28 @@ const streamBody = (
   redactor: Redact.Redactor
 ): Stream.Stream<Uint8Array> =>
   StreamEnd.withEnd(answer.events).pipe(
-    Stream.mapAccum(() => AnthropicDialect.initialStreamState(fallback), AnthropicDialect.step),
-    Stream.map(AnthropicDialect.frameText),
+    Stream.mapAccum(() => AnthropicMessages.initialStreamState(fallback), AnthropicMessages.step),
+    Stream.map(AnthropicMessages.frameText),
     // The frames that arrived together leave together: one write, not one per frame.
     Stream.mapArray((frames) => [frames.join("")]),
     Stream.catchCause((cause) =>
       Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) =>
-        redactor.text(AnthropicDialect.frameText(AnthropicDialect.errorFrame(error)))))
+        redactor.text(AnthropicMessages.frameText(AnthropicMessages.errorFrame(error)))))
     ),
     Stream.encodeText
   )
 
 /** `POST /v1/messages`. */
-export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (call) =>
+export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, (call) =>
   Effect.gen(function*() {
     const { client, refuse, requestId } = call
     const decoded = yield* Effect.result(
-      RequestBody.decode(AnthropicRequest.MessagesRequest, { knownFields: Object.keys(AnthropicRequest.MessagesRequest.fields) })
+      RequestBody.decode(AnthropicMessages.MessagesRequest, { knownFields: Object.keys(AnthropicMessages.MessagesRequest.fields) })
     )
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
-    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicRequest.toChatRequest(decoded.success)))
+    const translated = yield* Effect.result(ErrorBody.translating(() => AnthropicMessages.toChatRequest(decoded.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
     const caller = { requestId, ...ClientKeys.caller(client), ...hints.success }
@@ -56,12 +53,12 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
       const redactor = yield* Redact.CurrentRedactor
       // `message_start` carries the input tokens; a route that reports none before its content gets
       // the gateway's estimate there (counted while the route is being reached).
-      const estimate = yield* Estimate.Estimate
-      const inputEstimate = yield* Effect.forkChild(Effect.map(estimate.input(request), (e) => e.usage))
+      const gateway = yield* Gateway.Gateway
+      const inputEstimate = yield* Effect.forkChild(gateway.estimateInput(request))
       return yield* Answer.streamed(request, {
         call,
         caller,
-        render: AnthropicDialect.renderError,
+        render: AnthropicMessages.renderError,
         body: (answer) =>
           Effect.map(Fiber.join(inputEstimate), (usage) =>
             streamBody(answer, { id: requestId.slice(4), model: answer.route.model, usage }, requestId, redactor))
@@ -70,7 +67,7 @@ export const handler = Endpoint.make({ render: AnthropicDialect.renderError }, (
     return yield* Answer.whole(request, {
       call,
       caller,
-      render: AnthropicDialect.renderError,
-      body: (response) => Effect.succeed(AnthropicDialect.message(response))
+      render: AnthropicMessages.renderError,
+      body: (response) => Effect.succeed(AnthropicMessages.message(response))
     })
   }))

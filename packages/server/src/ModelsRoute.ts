@@ -7,9 +7,8 @@
 import { Effect } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Gateway, ModelCatalog } from "@switchyard/gateway"
-import * as AnthropicDialect from "./AnthropicDialect.ts"
+import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 
 const openAi = (id: string) => ({ id, object: "model", created: 0, owned_by: id.includes("/") ? id.split("/")[0] : "switchyard" })
 
@@ -22,7 +21,7 @@ const route = (
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const anthropicDialect = request.headers["anthropic-version"] !== undefined
-    return yield* Endpoint.make(anthropicDialect ? { render: AnthropicDialect.renderError } : {}, (call) =>
+    return yield* Endpoint.make(anthropicDialect ? { render: AnthropicMessages.renderError } : {}, (call) =>
       Effect.gen(function*() {
         const gateway = yield* Gateway.Gateway
         const listed = yield* (yield* ModelCatalog.ModelCatalog).listed

@@ -8,7 +8,7 @@
 import { ByteSize, Context, Effect, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerRequest } from "effect/http"
 import { SchemaErrors } from "@switchyard/core"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
 
 export interface Limits {
   /** The largest request body accepted, in bytes. */

@@ -7,13 +7,13 @@
  */
 import { Effect } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
-import { CostLedger, type LedgerEntry } from "@switchyard/cost"
-import * as ErrorBody from "./ErrorBody.ts"
+import { Ledger } from "@switchyard/gateway"
+import { ErrorBody } from "@switchyard/translate"
 import * as Figures from "./Figures.ts"
 import * as LedgerQuery from "./LedgerQuery.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
-const attempt = (e: LedgerEntry.Entry) => ({
+const attempt = (e: Ledger.Entry) => ({
   provider: e.provider,
   model: e.model,
   role: e.role,
@@ -32,7 +32,7 @@ const attempt = (e: LedgerEntry.Entry) => ({
  * One request from its attempts (oldest first): `ok` when an attempt answered, else the last
  * error; its duration from the first attempt's start to the last attempt's end; its sums.
  */
-export const request = (attempts: ReadonlyArray<LedgerEntry.Entry>) => {
+export const request = (attempts: ReadonlyArray<Ledger.Entry>) => {
   const first = attempts[0]!
   const failed = attempts.filter(Figures.isError)
   const known = attempts.flatMap((e) => (e.cost === null ? [] : [e.cost]))
@@ -56,7 +56,7 @@ export const list = LedgerQuery.route(({ now, params }) =>
   Effect.gen(function*() {
     const from = yield* LedgerQuery.since(params, now, 86_400_000)
     const limit = yield* LedgerQuery.integer(params, "limit", 1, 500, 50)
-    const entries = yield* (yield* CostLedger.CostLedger).requests({ from, to: now + 1, where: UsageRoute.filters(params), limit })
+    const entries = yield* Ledger.requests({ from, to: now + 1, where: UsageRoute.filters(params), limit })
     return HttpServerResponse.jsonUnsafe({
       object: "list",
       from: new Date(from).toISOString(),
@@ -68,7 +68,7 @@ export const list = LedgerQuery.route(({ now, params }) =>
 export const retrieve = LedgerQuery.route(() =>
   Effect.gen(function*() {
     const id = (yield* HttpRouter.params)["id"] ?? ""
-    const attempts = yield* (yield* CostLedger.CostLedger).request(id)
+    const attempts = yield* Ledger.request(id)
     return attempts.length === 0
       ? yield* Effect.fail(ErrorBody.notFound(`No request "${id}" in the cost ledger.`))
       : HttpServerResponse.jsonUnsafe(request(attempts))

@@ -1,24 +1,21 @@
 /**
  * `POST /v1/responses`: OpenAI's Responses API, served by any configured provider. The request is
- * translated to the canonical one (`ResponsesRequest`), served by the same `Gateway` as Chat
- * Completions, and the answer rendered back as a `response` object or its typed SSE events
- * (`ResponsesDialect`). The routing headers apply as on Chat Completions, and a whole answer with a
- * `json_schema` text format is held to it (`Gateway.conform`). A finished response is kept
+ * translated to the canonical one (`OpenAiResponses`), served by the same `Gateway` as Chat
+ * Completions, and the answer rendered back as a `response` object or its typed SSE events. The
+ * routing headers apply as on Chat Completions, and a whole answer with a `json_schema` text format is
+ * held to it (`Gateway.conform`). A finished response is kept
  * (`ResponseStore`, unless `store: false`) so later requests can refer to its items or continue it.
  * A stream that breaks ends with an `error` event only: `response.completed` means a finished answer.
  */
 import { Clock, Effect, Stream } from "effect"
 import { type ChatResponse, Redact } from "@switchyard/core"
+import { ErrorBody, OpenAiResponses, StreamEnd } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as RequestBody from "./RequestBody.ts"
-import * as ResponsesDialect from "./ResponsesDialect.ts"
 import * as ResponseStore from "./ResponseStore.ts"
-import * as ResponsesRequest from "./ResponsesRequest.ts"
 import * as RoutingHints from "./RoutingHints.ts"
-import * as StreamEnd from "./StreamEnd.ts"
 
 /** Output items of a `response` object, as the store keeps them. */
 const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
@@ -28,7 +25,7 @@ const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
 
 const streamBody = (
   answer: Answer.Streaming,
-  state: ResponsesDialect.StreamState,
+  state: OpenAiResponses.StreamState,
   requestId: string,
   redactor: Redact.Redactor,
   remember: (output: ReadonlyArray<ResponseStore.Item>) => Effect.Effect<void>
@@ -36,9 +33,9 @@ const streamBody = (
   StreamEnd.withEnd(answer.events).pipe(
     // A failure becomes the last input of the step, so the error event is numbered in sequence.
     Stream.catchCause((cause) =>
-      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error): ResponsesDialect.Failed => ({ _tag: "Failed", error })))
+      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error): OpenAiResponses.Failed => ({ _tag: "Failed", error })))
     ),
-    Stream.mapAccum(() => state, ResponsesDialect.step),
+    Stream.mapAccum(() => state, OpenAiResponses.step),
     // A finished answer's items are kept before its last frame leaves (a client may refer to them next).
     Stream.mapArrayEffect((frames) =>
       Effect.as(
@@ -50,7 +47,7 @@ const streamBody = (
         frames
       )
     ),
-    Stream.map((frame) => (frame.event === "error" ? redactor.text(ResponsesDialect.frameText(frame)) : ResponsesDialect.frameText(frame))),
+    Stream.map((frame) => (frame.event === "error" ? redactor.text(OpenAiResponses.frameText(frame)) : OpenAiResponses.frameText(frame))),
     // The frames that arrived together leave together: one write, not one per frame.
     Stream.mapArray((frames) => [frames.join("")]),
     Stream.encodeText
@@ -60,33 +57,33 @@ const streamBody = (
 export const handler = Endpoint.make({}, (call) =>
   Effect.gen(function*() {
     const { client, refuse, requestId } = call
-    const decoded = yield* Effect.result(RequestBody.decode(ResponsesRequest.ResponsesRequest, { knownFields: ResponsesRequest.knownFields }))
+    const decoded = yield* Effect.result(RequestBody.decode(OpenAiResponses.ResponsesRequest, { knownFields: OpenAiResponses.knownFields }))
     if (decoded._tag === "Failure") return refuse(decoded.failure)
     const hints = yield* Effect.result(RoutingHints.fromRequest(undefined))
     if (hints._tag === "Failure") return refuse(hints.failure)
     const store = yield* ResponseStore.CurrentResponseStore
-    const resolved = yield* Effect.result(ResponsesRequest.resolveStored(decoded.success, store))
+    const resolved = yield* Effect.result(OpenAiResponses.resolveStored(decoded.success, store))
     if (resolved._tag === "Failure") return refuse(resolved.failure)
-    const translated = yield* Effect.result(ErrorBody.translating(() => ResponsesRequest.toChatRequest(resolved.success)))
+    const translated = yield* Effect.result(ErrorBody.translating(() => OpenAiResponses.toChatRequest(resolved.success)))
     if (translated._tag === "Failure") return refuse(translated.failure)
     const request = translated.success
     const caller = { requestId, ...ClientKeys.caller(client), ...hints.success }
     const createdAt = Math.floor((yield* Clock.currentTimeMillis) / 1000)
     const header = (model: string) => ({
-      id: ResponsesDialect.responseId(requestId),
+      id: OpenAiResponses.responseId(requestId),
       model,
       createdAt,
-      echo: ResponsesDialect.echoOf(decoded.success)
+      echo: OpenAiResponses.echoOf(decoded.success)
     })
     const input = resolved.success.input
     /** Keeps a finished response for later references, unless the request said `store: false`. */
     const remember = (output: ReadonlyArray<ResponseStore.Item>) =>
       resolved.success.store === false
         ? Effect.void
-        : store.remember({ id: ResponsesDialect.responseId(requestId), input: typeof input === "string" ? [] : input, output })
+        : store.remember({ id: OpenAiResponses.responseId(requestId), input: typeof input === "string" ? [] : input, output })
     /** The `response` object of a whole answer, kept. */
     const whole = (answer: ChatResponse.ChatResponse) => {
-      const body = ResponsesDialect.response(answer, header(answer.model))
+      const body = OpenAiResponses.response(answer, header(answer.model))
       return Effect.as(remember(outputOf(body)), body)
     }
     yield* Effect.annotateCurrentSpan({ requestId, model: request.model, stream: request.stream === true })
@@ -98,7 +95,7 @@ export const handler = Endpoint.make({}, (call) =>
         caller,
         body: (answer) =>
           Effect.succeed(
-            streamBody(answer, ResponsesDialect.initialStreamState(header(answer.route.model)), requestId, redactor, remember)
+            streamBody(answer, OpenAiResponses.initialStreamState(header(answer.route.model)), requestId, redactor, remember)
           )
       })
     }

@@ -4,7 +4,8 @@
  */
 import { Effect } from "effect"
 import { type Gateway, type GatewayError, Route } from "@switchyard/gateway"
-import * as ErrorBody from "./ErrorBody.ts"
+import { ErrorBody } from "@switchyard/translate"
+import * as ErrorResponse from "./ErrorResponse.ts"
 
 export const newRequestId = (): string => `req_${crypto.randomUUID().replaceAll("-", "")}`
 
@@ -42,8 +43,8 @@ export const conformed = (requestId: string, answer: Gateway.ConformedAnswer): R
 /** The error response for a gateway failure, with the attempts in the headers too. */
 export const failure = (requestId: string, render: ErrorBody.Render = ErrorBody.renderOpenAi) =>
 (error: GatewayError.GatewayError) =>
-  Effect.succeed(ErrorBody.toResponse(
-    ErrorBody.fromGatewayError(error),
+  Effect.succeed(ErrorResponse.toResponse(
+    ErrorResponse.fromGatewayError(error),
     make(requestId, undefined, error._tag === "RoutesExhausted" ? error.attempts : []),
     render
   ))

@@ -7,8 +7,7 @@
  */
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { CostLedger } from "@switchyard/cost"
-import { Gateway, Route } from "@switchyard/gateway"
+import { Gateway, Ledger, Route } from "@switchyard/gateway"
 import { RouteHealth } from "@switchyard/routing"
 import * as Figures from "./Figures.ts"
 import * as LedgerQuery from "./LedgerQuery.ts"
@@ -18,7 +17,7 @@ export const handler = LedgerQuery.route(({ now, params }) =>
     const from = yield* LedgerQuery.since(params, now, 15 * 60_000)
     const gateway = yield* Gateway.Gateway
     const health = yield* RouteHealth.RouteHealth
-    const entries = yield* (yield* CostLedger.CostLedger).entries({ from, to: now + 1 })
+    const entries = yield* Ledger.entries({ from, to: now + 1 })
     const byRoute = Figures.group(entries, Route.label)
     const configured = gateway.aliases.flatMap(({ alias, routes }) => routes.map((route) => ({ alias, route })))
     const named = new Set(configured.map(({ route }) => Route.label(route)))

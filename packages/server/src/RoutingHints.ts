@@ -5,17 +5,10 @@
  * attempt), `x-switchyard-hedge-ms` (`off` disables hedging). A malformed hint is a 400 naming it, on
  * every endpoint.
  */
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { HttpServerRequest } from "effect/http"
-import { ChatRequest } from "@switchyard/core"
 import type { Gateway, RoutingConfig } from "@switchyard/gateway"
-import * as ErrorBody from "./ErrorBody.ts"
-
-/** The Chat Completions body with the fallback model list. */
-export const RoutedChatRequest = Schema.Struct({
-  ...ChatRequest.ChatRequest.fields,
-  models: Schema.optionalKey(Schema.Array(ChatRequest.ModelName).check(Schema.isMaxLength(16)))
-})
+import { ErrorBody } from "@switchyard/translate"
 
 const millis = (headers: Readonly<Record<string, string | undefined>>, name: string) => {
   const value = headers[name]

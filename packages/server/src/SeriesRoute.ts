@@ -8,7 +8,7 @@
  */
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { CostLedger } from "@switchyard/cost"
+import { Ledger } from "@switchyard/gateway"
 import * as Figures from "./Figures.ts"
 import * as LedgerQuery from "./LedgerQuery.ts"
 import * as UsageRoute from "./UsageRoute.ts"
@@ -18,7 +18,7 @@ export const handler = LedgerQuery.route(({ now, params }) =>
     const from = yield* LedgerQuery.since(params, now, 3_600_000)
     const size = (yield* LedgerQuery.bucket(params.get("bucket"))) ?? 60_000
     if ((now - from) / size > 1440) return yield* Effect.fail(LedgerQuery.bad("bucket", "at most 1440 buckets in the window"))
-    const entries = yield* (yield* CostLedger.CostLedger).entries({ from, to: now + 1, where: UsageRoute.filters(params) })
+    const entries = yield* Ledger.entries({ from, to: now + 1, where: UsageRoute.filters(params) })
     return HttpServerResponse.jsonUnsafe({
       object: "series",
       from: new Date(from).toISOString(),

@@ -13,19 +13,18 @@ import type { HttpServerError } from "effect/http"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Redact } from "@switchyard/core"
-import type { CostLedger } from "@switchyard/cost"
-import { Accounting, Gateway, GatewayConfig, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
+import { Accounting, Gateway, GatewayConfig, type Ledger, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
+import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
-import * as AnthropicDialect from "./AnthropicDialect.ts"
 import * as ChatCompletions from "./ChatCompletions.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as CountTokens from "./CountTokens.ts"
 import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
+import * as ErrorResponse from "./ErrorResponse.ts"
 import * as KeysRoute from "./KeysRoute.ts"
 import * as Endpoint from "./Endpoint.ts"
-import * as ErrorBody from "./ErrorBody.ts"
 import * as Generations from "./Generations.ts"
 import * as Messages from "./Messages.ts"
 import * as MetricsRoute from "./MetricsRoute.ts"
@@ -56,7 +55,7 @@ const unknownRoute = Endpoint.make({}, ({ refuse }) => Effect.succeed(refuse(Err
 
 /** An unknown path under Anthropic's `/v1/messages`, answered in Anthropic's shape. */
 const anthropicUnknownRoute = Endpoint.make(
-  { render: AnthropicDialect.renderError },
+  { render: AnthropicMessages.renderError },
   ({ refuse }) => Effect.succeed(refuse(ErrorBody.notFound("Unknown route.")))
 )
 
@@ -95,10 +94,10 @@ export const routes = Layer.mergeAll(
   HttpRouter.add("GET", "/healthz", health),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/chat/completions", wrongMethod("POST"))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/embeddings", wrongMethod("POST"))),
-  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicDialect.renderError))),
+  ...otherMethods.map((method) => HttpRouter.add(method, "/v1/messages", wrongMethod("POST", AnthropicMessages.renderError))),
   ...otherMethods.map((method) => HttpRouter.add(method, "/v1/responses", wrongMethod("POST"))),
   ...otherMethods.map((method) =>
-    HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicDialect.renderError))
+    HttpRouter.add(method, "/v1/messages/count_tokens", wrongMethod("POST", AnthropicMessages.renderError))
   ),
   ...["POST", ...otherMethods].map((method) => HttpRouter.add(method as "POST", "/v1/messages/:unknown", anthropicUnknownRoute)),
   HttpRouter.add("*", "*", unknownRoute)
@@ -142,7 +141,7 @@ export const gatewayLayer = (
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
     readonly env?: GatewayConfig.Env | undefined
   } = {}
-): Layer.Layer<Services, CostLedger.LedgerError | VirtualKeys.KeyStoreError> => {
+): Layer.Layer<Services, Ledger.LedgerError | VirtualKeys.KeyStoreError> => {
   const redactor = Redact.make(GatewayConfig.secrets(config))
   const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
   return Gateway.layer(config).pipe(
@@ -219,10 +218,10 @@ const createGatewayServer = (settings: Settings) => {
 
 /** A refusal in the dialect of the path: Anthropic's under `/v1/messages`, else OpenAI's. */
 const refusal = (url: string, verdict: Exclude<Admission.Verdict, "admitted">) =>
-  ErrorBody.toResponse(
+  ErrorResponse.toResponse(
     Admission.refused(verdict),
     { "x-request-id": RouteHeaders.newRequestId() },
-    url.startsWith("/v1/messages") ? AnthropicDialect.renderError : ErrorBody.renderOpenAi
+    url.startsWith("/v1/messages") ? AnthropicMessages.renderError : ErrorBody.renderOpenAi
   )
 
 const isHealthCheck = (url: string) => url === "/healthz" || url.startsWith("/healthz?")
@@ -285,7 +284,7 @@ export class Reload extends Context.Service<Reload, {
    * finish on the services they started with, which are closed after them. A build that fails (a
    * ledger that cannot open) keeps the running services.
    */
-  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, CostLedger.LedgerError | VirtualKeys.KeyStoreError>
+  readonly reload: (config: GatewayConfig.GatewayConfig) => Effect.Effect<void, Ledger.LedgerError | VirtualKeys.KeyStoreError>
 }>()("@switchyard/server/Reload") {}
 
 /**
@@ -300,7 +299,7 @@ export const layerReloadable = (
     readonly baseDir?: string | undefined
     readonly httpClient?: Layer.Layer<HttpClient.HttpClient> | undefined
   }
-): Layer.Layer<HttpServer.HttpServer | Reload, CostLedger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
+): Layer.Layer<HttpServer.HttpServer | Reload, Ledger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const generations = yield* Generations.make(gatewayLayer(config, options))
     return serving<never>(options.listen, settings(config.server), generations.provide).pipe(

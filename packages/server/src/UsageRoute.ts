@@ -8,22 +8,22 @@
  */
 import { Effect } from "effect"
 import { HttpServerResponse } from "effect/http"
-import { CostLedger, type LedgerEntry } from "@switchyard/cost"
+import { Ledger } from "@switchyard/gateway"
 import * as LedgerQuery from "./LedgerQuery.ts"
 
 /** Query names of the ledger's dimensions: a fixed set, never an object lookup on a client's string. */
-const dimensionOf: ReadonlyMap<string, LedgerEntry.Dimension> = new Map([
+const dimensionOf: ReadonlyMap<string, Ledger.Dimension> = new Map([
   ["provider", "provider"],
   ["model", "model"],
   ["key", "apiKeyId"],
   ["alias", "modelAlias"]
 ])
 
-const nameOf = (dimension: LedgerEntry.Dimension): string =>
+const nameOf = (dimension: Ledger.Dimension): string =>
   [...dimensionOf].find(([, d]) => d === dimension)![0]
 
 /** The filters `provider`, `model`, `key`, `alias` of a query. */
-export const filters = (params: LedgerQuery.Params): Partial<Record<LedgerEntry.Dimension, string>> =>
+export const filters = (params: LedgerQuery.Params): Partial<Record<Ledger.Dimension, string>> =>
   Object.fromEntries([...dimensionOf].flatMap(([name, d]) => (params.get(name) === undefined ? [] : [[d, params.get(name)!]])))
 
 /** The query, decoded; every way it can be wrong names its parameter. */
@@ -31,7 +31,7 @@ export const parseQuery = (params: LedgerQuery.Params, now: number) =>
   Effect.gen(function*() {
     const to = yield* LedgerQuery.time("to", params.get("to"), now)
     const from = yield* LedgerQuery.time("from", params.get("from"), to - 86_400_000)
-    const groupBy: Array<LedgerEntry.Dimension> = []
+    const groupBy: Array<Ledger.Dimension> = []
     for (const name of (params.get("group_by") ?? "").split(",").filter((n) => n !== "")) {
       const dimension = dimensionOf.get(name.trim())
       if (dimension === undefined) return yield* Effect.fail(LedgerQuery.bad("group_by", "a list of provider, model, key, alias"))
@@ -41,13 +41,13 @@ export const parseQuery = (params: LedgerQuery.Params, now: number) =>
     return { from, to, groupBy, bucket, where: filters(params) }
   })
 
-const row = (r: LedgerEntry.UsageRow) => ({
-  ...Object.fromEntries(Object.entries(r.group).map(([d, v]) => [nameOf(d as LedgerEntry.Dimension), v])),
+const row = (r: Ledger.UsageRow) => ({
+  ...Object.fromEntries(Object.entries(r.group).map(([d, v]) => [nameOf(d as Ledger.Dimension), v])),
   ...(r.bucket === undefined ? {} : { bucket_start: new Date(r.bucket).toISOString() }),
   ...totals(r.totals)
 })
 
-const totals = (t: LedgerEntry.Totals) => ({
+const totals = (t: Ledger.Totals) => ({
   requests: t.requests,
   attempts: t.attempts,
   cost_usd: t.cost,
@@ -64,17 +64,13 @@ const totals = (t: LedgerEntry.Totals) => ({
 export const handler = LedgerQuery.route(({ now, params }) =>
   Effect.gen(function*() {
     const { bucket, from, groupBy, to, where } = yield* parseQuery(params, now)
-    const ledger = yield* CostLedger.CostLedger
-    const result = yield* Effect.all({
-      total: ledger.totals({ from, to, where }),
-      rows: ledger.usage({ from, to, where, groupBy, bucket })
-    })
+    const result = yield* Ledger.usage({ from, to, where, groupBy, bucket })
     return HttpServerResponse.jsonUnsafe({
       object: "usage",
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       group_by: groupBy.map(nameOf),
-      totals: totals(result.total),
+      totals: totals(result.totals),
       data: groupBy.length === 0 && bucket === undefined ? [] : result.rows.map(row)
     })
   }))

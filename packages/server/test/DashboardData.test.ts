@@ -6,7 +6,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Usage } from "@switchyard/core"
-import type { LedgerEntry } from "@switchyard/cost"
+import type { Ledger } from "@switchyard/gateway"
 import { Figures } from "@switchyard/server"
 import { adminKey, clientKey, getJson, serveMix } from "./dashboardScenario.ts"
 
@@ -84,7 +84,7 @@ describe("dashboard data routes", () => {
     }))
 })
 
-const attempt = (timestamp: number, latencyMs: number, outcome: LedgerEntry.Outcome): LedgerEntry.Entry => ({
+const attempt = (timestamp: number, latencyMs: number, outcome: Ledger.Outcome): Ledger.Entry => ({
   requestId: `r${timestamp}`,
   apiKeyId: null,
   modelAlias: "m",

@@ -1,14 +1,13 @@
 /**
  * The OpenAI Responses request (`POST /v1/responses`) as OpenAI's SDKs send it, and its translation
  * into the canonical (Chat Completions shaped) request. What refers to a stored response
- * (`previous_response_id`, `item_reference` input items) is resolved first (`ResponseStore`); every
+ * (`previous_response_id`, `item_reference` input items) is resolved first (`resolveStored`); every
  * hosted tool (web search, file search, computer use, ...) is refused: only function tools route to
  * any provider. What cannot be translated is a 400 naming the field, never dropped silently.
  */
 import { Effect, Option, Schema } from "effect"
 import { ChatRequest } from "@switchyard/core"
-import * as ErrorBody from "./ErrorBody.ts"
-import type * as ResponseStore from "./ResponseStore.ts"
+import * as ErrorBody from "../ErrorBody.ts"
 
 const OptionalString = Schema.optionalKey(Schema.NullOr(Schema.String))
 
@@ -321,11 +320,20 @@ const formatOf = (format: typeof TextFormat.Type): ChatRequest.ResponseFormat =>
     : { type: format.type }
 
 /**
+ * What `resolveStored` reads of the responses kept earlier (the server's `ResponseStore`): items as
+ * JSON, by their id, and a response's conversation by the response's id.
+ */
+export interface StoredResponses {
+  readonly item: (id: string) => Effect.Effect<Option.Option<Readonly<Record<string, unknown>>>>
+  readonly conversation: (responseId: string) => Effect.Effect<Option.Option<ReadonlyArray<Readonly<Record<string, unknown>>>>>
+}
+
+/**
  * The request with what it refers to filled in: the conversation of `previous_response_id` before
  * its input, and each `item_reference` replaced by the item. Fails with a 400 naming what is not
  * in the store.
  */
-export const resolveStored = (request: ResponsesRequest, store: ResponseStore.ResponseStoreShape) =>
+export const resolveStored = (request: ResponsesRequest, store: StoredResponses) =>
   Effect.gen(function*() {
     const input: ReadonlyArray<Item> = typeof request.input === "string" ? [{ role: "user", content: request.input }] : request.input
     const previousId = request.previous_response_id

@@ -1,5 +1,7 @@
 /**
- * The OpenAI Responses dialect on the client side: canonical answers and stream events rendered as
+ * The OpenAI Responses dialect on the client side: the request (`POST /v1/responses`) as OpenAI's
+ * SDKs send it, translated into the canonical one once what it refers to is resolved (function tools
+ * only: hosted tools are refused, naming them), and canonical answers and stream events rendered as
  * the Responses API sends them, so OpenAI's SDKs (and their stream helpers that assemble the final
  * response, checking every item id and index) work unmodified against any provider.
  *
@@ -10,8 +12,17 @@
  */
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from "@switchyard/core"
 import type * as ErrorBody from "./ErrorBody.ts"
-import type * as ResponsesRequest from "./ResponsesRequest.ts"
+import type * as ResponsesRequest from "./internal/responsesRequest.ts"
 import type * as StreamEnd from "./StreamEnd.ts"
+
+export {
+  Item,
+  knownFields,
+  resolveStored,
+  ResponsesRequest,
+  type StoredResponses,
+  toChatRequest
+} from "./internal/responsesRequest.ts"
 
 /** The Responses API's usage object. */
 export const usage = (u: Usage.Usage | undefined) =>
@@ -34,7 +45,7 @@ export const echoOf = (request: ResponsesRequest.ResponsesRequest): Echo => ({
   parallel_tool_calls: request.parallel_tool_calls ?? true,
   previous_response_id: request.previous_response_id ?? null,
   reasoning: { effort: request.reasoning?.effort ?? null, summary: request.reasoning?.summary ?? null },
-  // Kept for later references unless the request said not to (`ResponseStore`).
+  // Kept for later references unless the request said not to (see `resolveStored`).
   store: request.store !== false,
   temperature: request.temperature ?? null,
   text: { format: request.text?.format ?? { type: "text" } },

@@ -5,7 +5,7 @@
  */
 import { Schema } from "effect"
 import { ChatRequest } from "@switchyard/core"
-import * as ErrorBody from "./ErrorBody.ts"
+import * as ErrorBody from "../ErrorBody.ts"
 
 const CacheControl = Schema.optionalKey(Schema.NullOr(Schema.Struct({ type: Schema.String, ttl: Schema.optionalKey(Schema.String) })))
 
@@ -204,3 +204,10 @@ export const toChatRequest = (request: MessagesRequest): ChatRequest.ChatRequest
     ...(request.metadata?.user_id == null ? {} : { user: request.metadata.user_id })
   }
 }
+
+/** The request of `count_tokens`: a Messages request without `max_tokens` and `stream`. */
+export const CountTokensRequest = Schema.Struct({
+  ...MessagesRequest.fields,
+  max_tokens: Schema.optionalKey(MessagesRequest.fields.max_tokens)
+})
+export type CountTokensRequest = typeof CountTokensRequest.Type

@@ -1,11 +1,16 @@
 /**
- * The Anthropic Messages dialect on the client side: canonical answers, stream events and errors
- * rendered as Anthropic's API sends them, so Anthropic's SDKs (and their stream helpers that assemble
- * the final message) work unmodified against any provider.
+ * The Anthropic Messages dialect on the client side: the request as Anthropic's SDKs send it,
+ * translated into the canonical one (what has no equivalent refused with a 400 naming it), and
+ * canonical answers, stream events and errors rendered as Anthropic's API sends them, so Anthropic's
+ * SDKs (and their stream helpers that assemble the final message) work unmodified against any
+ * provider. A stream that breaks ends with an `error` event only: `message_delta` and `message_stop`
+ * mean a finished answer.
  */
 import type { ChatResponse, FinishReason, StreamEvent, Usage } from "@switchyard/core"
 import type * as ErrorBody from "./ErrorBody.ts"
 import type * as StreamEnd from "./StreamEnd.ts"
+
+export { CountTokensRequest, MessagesRequest, toChatRequest } from "./internal/messagesRequest.ts"
 
 const stopReason = (reason: FinishReason.FinishReason | undefined): string => {
   switch (reason) {

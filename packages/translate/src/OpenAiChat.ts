@@ -1,9 +1,19 @@
 /**
- * The OpenAI Chat Completions dialect on the client side: canonical answers, stream events, usage and
- * errors rendered exactly as the official SDKs expect them.
+ * The OpenAI Chat Completions dialect on the client side: the request (the canonical one, with
+ * OpenRouter's fallback `models`), and canonical answers, stream events, usage and errors rendered
+ * exactly as the official SDKs expect them. Streams are `chat.completion.chunk` SSE ending in
+ * `data: [DONE]`; usage is sent only when the client asked for it.
  */
-import type { ChatResponse, StreamEvent, Usage } from "@switchyard/core"
+import { Schema } from "effect"
+import { ChatRequest, type ChatResponse, type StreamEvent, type Usage } from "@switchyard/core"
+import * as ErrorBody from "./ErrorBody.ts"
 import type * as StreamEnd from "./StreamEnd.ts"
+
+/** The Chat Completions body with the fallback model list. */
+export const RoutedChatRequest = Schema.Struct({
+  ...ChatRequest.ChatRequest.fields,
+  models: Schema.optionalKey(Schema.Array(ChatRequest.ModelName).check(Schema.isMaxLength(16)))
+})
 
 /** OpenAI's usage object, with Switchyard's extra counts where OpenAI has no field. */
 export const usage = (u: Usage.Usage) => ({
@@ -138,3 +148,12 @@ const usageChunk = (state: ChunkState) =>
   !state.includeUsage || state.usage === undefined
     ? []
     : [{ id: state.id, object: "chat.completion.chunk", created: state.created, model: state.model, choices: [], usage: usage(state.usage) }]
+
+/** A chunk (or any JSON value) as an SSE `data:` frame. */
+export const frameText = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`
+
+/** The frame that ends a finished stream. */
+export const doneText = "data: [DONE]\n\n"
+
+/** The SSE frame sent when a stream fails after it started: the error body OpenAI's SDKs raise. */
+export const errorText = (error: ErrorBody.HttpError): string => frameText(ErrorBody.renderOpenAi(error))

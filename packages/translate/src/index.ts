@@ -1,0 +1,6 @@
+export * as AnthropicMessages from "./AnthropicMessages.ts"
+export * as ErrorBody from "./ErrorBody.ts"
+export * as OpenAiChat from "./OpenAiChat.ts"
+export * as OpenAiEmbeddings from "./OpenAiEmbeddings.ts"
+export * as OpenAiResponses from "./OpenAiResponses.ts"
+export * as StreamEnd from "./StreamEnd.ts"
