@@ -81,6 +81,8 @@ export class BudgetExceeded extends Data.TaggedError("BudgetExceeded")<{
   readonly window: string
   /** When a calendar window ends (epoch ms); absent for rolling windows. */
   readonly resetsAt?: number | undefined
+  /** How long until that end, from the refusal (what `Retry-After` says); absent for rolling windows. */
+  readonly retryAfterMs?: number | undefined
 }> {
   override get message(): string {
     return `Budget "${this.budget}" exceeded: $${round(this.spent)} of $${round(this.limit)} spent (${this.window}), ` +
@@ -203,7 +205,8 @@ export const make = (config: Config, store: BudgetStoreShape): BudgetsShape => (
           spent: refusal.value.spent,
           requested: amount,
           window: budget.window,
-          resetsAt: budget.resetsAt
+          resetsAt: budget.resetsAt,
+          retryAfterMs: budget.resetsAt === undefined ? undefined : Math.max(0, budget.resetsAt - now)
         })
       }
       return { id, amount, counters: applied.map((a) => a.counter.key) }

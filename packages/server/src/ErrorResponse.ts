@@ -30,9 +30,12 @@ export const fromGatewayError = (error: GatewayError.GatewayError): ErrorBody.Ht
       return { ...last, body: { ...last.body, message: error.message, attempts: attemptsOf(error.attempts) } }
     }
     case "BudgetExceeded":
+      // Not retryable by a client's retry loop (a window may end hours later), but `Retry-After`
+      // says when a calendar window ends.
       return {
         status: 429,
-        body: { message: error.message, type: "budget_exceeded", code: "budget_exceeded", param: null, provider: null, retryable: false }
+        body: { message: error.message, type: "budget_exceeded", code: "budget_exceeded", param: null, provider: null, retryable: false },
+        retryAfter: error.retryAfterMs === undefined ? undefined : Duration.millis(error.retryAfterMs)
       }
     case "RateLimited":
       // The gateway's own limit, not a provider's 429 (type `rate_limited`, with its provider): no

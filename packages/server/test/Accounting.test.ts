@@ -42,9 +42,14 @@ describe("client keys, budgets and usage", () => {
         messages: [{ role: "user", content: "hi" }]
       }))
       assert.instanceOf(error, OpenAI.RateLimitError)
-      const body = (error as InstanceType<typeof OpenAI.RateLimitError>).error as { type: string; retryable: boolean }
+      const refused = error as InstanceType<typeof OpenAI.RateLimitError>
+      const body = refused.error as { type: string; retryable: boolean }
       assert.strictEqual(body.type, "budget_exceeded")
       assert.strictEqual(body.retryable, false)
+      // A daily window: Retry-After is the time left until the next UTC midnight.
+      const untilMidnight = (Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate() + 1) - Date.now()) / 1000
+      const retryAfter = Number(refused.headers?.get("retry-after"))
+      assert.isAtMost(Math.abs(retryAfter - untilMidnight), 5)
       assert.lengthOf(yield* upstream.exchanges, 0)
     }))
 
