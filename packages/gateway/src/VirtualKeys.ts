@@ -70,7 +70,10 @@ export interface VirtualKeysShape {
   readonly revoke: (id: string) => Effect.Effect<Option.Option<VirtualKey>, KeyStoreError>
   /** The active key whose secret is `secret`, if any. */
   readonly find: (secret: string) => Effect.Effect<Option.Option<VirtualKey>, KeyStoreError>
-  /** Whether any key is active. */
+  /**
+   * Whether any key was ever created (a revoked one counts): the gateway stays closed once it has
+   * had a key, so revoking the last one never opens it.
+   */
   readonly any: Effect.Effect<boolean, KeyStoreError>
 }
 
@@ -91,7 +94,8 @@ interface Backend {
   readonly all: Effect.Effect<ReadonlyArray<Row>, KeyStoreError>
   readonly byId: (id: string) => Effect.Effect<Option.Option<Row>, KeyStoreError>
   readonly byDigest: (digest: string) => Effect.Effect<Option.Option<Row>, KeyStoreError>
-  readonly active: Effect.Effect<number, KeyStoreError>
+  /** Keys ever created, revoked ones included. */
+  readonly created: Effect.Effect<number, KeyStoreError>
 }
 
 const listed = ({ digest: _, ...key }: Row): VirtualKey => key
@@ -130,8 +134,8 @@ const make = (backend: Backend, options: Options = {}): Effect.Effect<VirtualKey
     // Failures are not cached: the next request reads the store again.
     const keep = (exit: Exit.Exit<unknown, unknown>) => (Exit.isSuccess(exit) ? ttl : Duration.zero)
     const byDigest = yield* Cache.makeWith(backend.byDigest, { capacity: 10_000, timeToLive: keep })
-    const active = yield* Cache.makeWith((_: "active") => backend.active, { capacity: 1, timeToLive: keep })
-    const changed = Effect.andThen(Cache.invalidateAll(byDigest), Cache.invalidateAll(active))
+    const created = yield* Cache.makeWith((_: "created") => backend.created, { capacity: 1, timeToLive: keep })
+    const changed = Effect.andThen(Cache.invalidateAll(byDigest), Cache.invalidateAll(created))
     const updated = (id: string, change: (row: Row, now: number) => Row) =>
       Effect.gen(function*() {
         const found = yield* backend.byId(id)
@@ -167,7 +171,7 @@ const make = (backend: Backend, options: Options = {}): Effect.Effect<VirtualKey
           Cache.get(byDigest, digest(secret)),
           (row) => Option.map(Option.filter(row, (r) => r.revokedAt === null), listed)
         ),
-      any: Effect.map(Cache.get(active, "active"), (n) => n > 0)
+      any: Effect.map(Cache.get(created, "created"), (n) => n > 0)
     }
   })
 
@@ -183,7 +187,7 @@ export const makeMemory = (options: Options = {}): Effect.Effect<VirtualKeysShap
       all: Effect.map(Ref.get(rows), (all) => [...all].sort((a, b) => a.createdAt - b.createdAt)),
       byId: (id) => find((r) => r.id === id),
       byDigest: (d) => find((r) => r.digest === d),
-      active: Effect.map(Ref.get(rows), (all) => all.filter((r) => r.revokedAt === null).length)
+      created: Effect.map(Ref.get(rows), (all) => all.length)
     }, options)
   })
 
@@ -249,7 +253,7 @@ export const makeSql = (
       all: failed(Effect.map(sql`SELECT * FROM ${t} ORDER BY created_at, id`, (rows) => rows.map(fromColumns))),
       byId: (id) => failed(Effect.map(sql`SELECT * FROM ${t} WHERE id = ${id}`, one)),
       byDigest: (d) => failed(Effect.map(sql`SELECT * FROM ${t} WHERE digest = ${d}`, one)),
-      active: failed(Effect.map(sql`SELECT COUNT(*) AS n FROM ${t} WHERE revoked_at IS NULL`, (rows) => Number(rows[0]?.["n"] ?? 0)))
+      created: failed(Effect.map(sql`SELECT COUNT(*) AS n FROM ${t}`, (rows) => Number(rows[0]?.["n"] ?? 0)))
     }, options)
   })
 

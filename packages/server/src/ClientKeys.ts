@@ -1,7 +1,7 @@
 /**
- * The `ClientKeys` service: which client may call the gateway. With no keys configured and no active
- * virtual key the gateway is open (it listens on loopback by default); once any key exists every
- * request must carry one, as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>`
+ * The `ClientKeys` service: which client may call the gateway. With no keys configured and no virtual
+ * key ever created the gateway is open (it listens on loopback by default); once any key exists (a
+ * revoked virtual key counts: revoking the last one never reopens it) every request must carry one, as `Authorization: Bearer <key>` (OpenAI SDKs) or `x-api-key: <key>`
  * (Anthropic SDKs). The config's keys are compared by SHA-256 digest in constant time; a key that is
  * none of them is looked up by its digest among the virtual keys (`VirtualKeys`). Only a key's id
  * reaches logs and the ledger.

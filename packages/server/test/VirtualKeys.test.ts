@@ -78,6 +78,20 @@ describe("virtual keys", () => {
       assert.strictEqual((yield* call(url, "DELETE", "/v1/keys/vk_unknown", adminKey)).status, 404)
     }))
 
+  it.live("a gateway opened without keys is closed by its first virtual key, and stays closed when that key is revoked", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "switchyard-keys-"))
+      const { primary, url } = yield* servePair({ ledger: { kind: "sqlite", path: join(dir, "ledger.sqlite") } })
+      yield* primary.setDefault(OpenAiChatWire.route, OpenAiChatWire.answer(script))
+      assert.strictEqual((yield* postChat(url)).status, 200)
+      const created = yield* call(url, "POST", "/v1/keys", "", { name: "first", admin: true })
+      assert.strictEqual(created.status, 201)
+      assert.strictEqual((yield* postChat(url)).status, 401)
+      assert.strictEqual((yield* call(url, "DELETE", `/v1/keys/${created.json.id}`, created.json.key)).status, 200)
+      assert.strictEqual((yield* postChat(url)).status, 401)
+      assert.strictEqual((yield* call(url, "POST", "/v1/keys", "", { name: "intruder", admin: true })).status, 401)
+    }))
+
   it.live("PATCH limits take effect at once", () =>
     Effect.gen(function*() {
       const { url } = yield* serve
