@@ -155,10 +155,15 @@ const otlpLayer = (
 export const layer = (
   settings: Settings,
   redactor: Redact.Redactor
-): Layer.Layer<never, never, HttpClient.HttpClient> =>
-  Layer.mergeAll(
-    Layer.succeed(Metric.MetricRegistry, new Map()),
+): Layer.Layer<never, never, HttpClient.HttpClient> => {
+  const registry = Layer.succeed(Metric.MetricRegistry, new Map())
+  return Layer.mergeAll(
     Layer.succeed(References.MinimumLogLevel, settings.logLevel),
     Layer.succeed(RequestLogEnabled, settings.requestLog),
-    Option.match(settings.otlp, { onNone: () => Layer.empty, onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> => otlpLayer(otlp, redactor) })
+    // The exporter reads the metrics from the registry it is built with: this gateway's.
+    Option.match(settings.otlp, {
+      onNone: () => registry,
+      onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> => otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry))
+    })
   )
+}

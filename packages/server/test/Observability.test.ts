@@ -260,5 +260,15 @@ describe("OTLP traces", () => {
       assert.strictEqual(attribute(failed!, "error.type"), "server_error")
       // Both attempts belong to the request's trace.
       assert.strictEqual(failed!.traceId, answered!.traceId)
+
+      // The gateway's metrics went to the collector too, with what the attempts counted.
+      const metrics = (otlp.bodies.get("/v1/metrics") ?? []).flatMap((body) =>
+        JSON.parse(body).resourceMetrics.flatMap((r: any) => r.scopeMetrics.flatMap((s: any) => s.metrics))
+      )
+      const attempts = metrics.find((m: any) => m.name === "switchyard_attempts_total")
+      assert.isDefined(attempts)
+      const points: Array<any> = attempts.sum.dataPoints
+      const provider = (p: any) => p.attributes.find((a: any) => a.key === "provider")?.value.stringValue
+      assert.deepStrictEqual(points.map(provider).sort(), ["backup", "primary"])
     }))
 })
