@@ -75,4 +75,29 @@ describe("CostLedger (SQLite) durability", () => {
       )
       assert.deepStrictEqual(read, [row])
     }))
+
+  it.effect("a burst larger than one statement's parameters is written whole (2,500 rows at once)", () =>
+    Effect.gen(function*() {
+      const filename = join(directory, "burst.db")
+      const rows = Array.from({ length: 2_500 }, (_, i) => ({
+        requestId: `burst-${i}`,
+        apiKeyId: null,
+        modelAlias: "smart",
+        provider: "openai",
+        model: "gpt-4o-mini",
+        role: "primary" as const,
+        outcome: "ok" as const,
+        latencyMs: 1,
+        usage: Usage.make({ inputTokens: 1, outputTokens: 1 }),
+        estimateMethod: null,
+        cost: null,
+        timestamp: 1_000 + i
+      }))
+      const totals = yield* Effect.gen(function*() {
+        const ledger = yield* CostLedger.CostLedger
+        yield* Effect.forEach(rows, (row) => ledger.record(row), { concurrency: "unbounded", discard: true })
+        return yield* ledger.totals({ from: 0, to: 10_000 })
+      }).pipe(Effect.provide(CostLedger.layerSqlite({ filename })))
+      assert.strictEqual(totals.attempts, 2_500)
+    }))
 })

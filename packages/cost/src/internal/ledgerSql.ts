@@ -17,6 +17,12 @@ const columns: Record<Dimension, string> = {
 
 const toNumber = (value: unknown): number => (value == null ? 0 : Number(value))
 
+/**
+ * Rows per INSERT at most: 17 parameters a row stays far below SQLite's 32,766 and PostgreSQL's
+ * 65,535 parameters per statement, and a burst is written as several statements.
+ */
+const MAX_BATCH = 500
+
 /** One attempt's row to write. */
 class RecordRow extends Request.TaggedClass("RecordRow")<{ readonly entry: Entry }, void, SqlError.SqlError> {}
 
@@ -97,7 +103,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
           for (const e of entries) e.completeUnsafe(Exit.asVoid(exit))
         })
       )
-    )
+    ).pipe(RequestResolver.batchN(MAX_BATCH))
 
     const record = (entry: Entry) => Effect.request(new RecordRow({ entry }), writer)
 
