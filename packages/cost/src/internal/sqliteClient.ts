@@ -37,18 +37,37 @@ const sqlError = (cause: unknown, operation: string): SqlError.SqlError => {
   })
 }
 
-/** A `SqlClient` on the SQLite database file `filename` (created when missing), closed with the scope. */
+/** Starts the worker thread for `setup` (a test may start another, to see the client survive its death). */
+export type Spawn = (setup: Setup) => Worker
+
+const spawnWorker: Spawn = (setup) => new Worker(workerUrl, { workerData: setup })
+
+/** How long closing waits for the worker to close the database before it is terminated. */
+const CLOSE_TIMEOUT_MS = 5000
+
+/**
+ * A `SqlClient` on the SQLite database file `filename` (created when missing), closed with the
+ * scope. Should the worker die, every statement waiting for it and every later one fails at once
+ * (a `SqlError`), never hangs.
+ */
 export const make = (
-  options: Options
+  options: Options,
+  spawn: Spawn = spawnWorker
 ): Effect.Effect<SqlClient.SqlClient, SqlError.SqlError, Scope.Scope | Reactivity.Reactivity> =>
   Effect.gen(function*() {
     const pending = new Map<number, (reply: Reply) => void>()
     let nextId = 0
     let isTransaction = false
+    /** Why the worker is gone, once it is: what every statement then fails with. */
+    let gone: WireError | undefined
+    const failAll = (error: WireError) => {
+      gone = error
+      for (const [id, settle] of pending) settle({ id, ok: false, error, isTransaction: false })
+      pending.clear()
+    }
     const worker = yield* Effect.acquireRelease(
       Effect.callback<Worker, SqlError.SqlError>((resume) => {
-        const setup: Setup = { filename: options.filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 }
-        const worker = new Worker(workerUrl, { workerData: setup })
+        const worker = spawn({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs ?? 5000 })
         worker.once("message", (ready: { readonly ready: boolean; readonly error?: WireError }) => {
           if (!ready.ready) {
             resume(Effect.fail(sqlError(fromWire(ready.error!), "open")))
@@ -60,18 +79,28 @@ export const make = (
             pending.delete(reply.id)
             settle?.(reply)
           })
+          worker.on("error", (cause) => failAll({ message: `the SQLite worker failed: ${String(cause)}`, errcode: undefined, code: undefined }))
+          worker.on("exit", (code) => failAll({ message: `the SQLite worker exited (code ${code})`, errcode: undefined, code: undefined }))
           resume(Effect.succeed(worker))
         })
         worker.once("error", (cause) => resume(Effect.fail(sqlError(cause, "open"))))
       }),
-      (worker) => Effect.promise(() => ask(worker, { close: true }).then(() => worker.terminate()))
+      (worker) =>
+        Effect.promise(() =>
+          gone !== undefined
+            ? Promise.resolve()
+            : Promise.race([ask(worker, { close: true }), new Promise((done) => setTimeout(done, CLOSE_TIMEOUT_MS).unref())])
+              .then(() => worker.terminate())
+              .then(() => undefined)
+        )
     )
 
-    /** Sends a command and waits for its reply. */
+    /** Sends a command and waits for its reply (a failure at once when the worker is gone). */
     function ask(worker: Worker, command: Omit<Extract<Command, { close: true }>, "id">): Promise<Reply>
     function ask(worker: Worker, command: Omit<Extract<Command, { sql: string }>, "id">): Promise<Reply>
     function ask(worker: Worker, command: Omit<Command, "id">): Promise<Reply> {
       const id = nextId++
+      if (gone !== undefined) return Promise.resolve({ id, ok: false, error: gone, isTransaction: false })
       return new Promise<Reply>((resolve) => {
         pending.set(id, resolve)
         worker.postMessage({ ...command, id })
