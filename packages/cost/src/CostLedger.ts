@@ -4,7 +4,7 @@
  * `node:sqlite` (a file; WAL + `synchronous = FULL`, so an acknowledged write survives `kill -9`), and
  * PostgreSQL through `@effect/sql-pg`. `layerSql` runs the same tables on any other `SqlClient`.
  */
-import { Context, Data, Effect, Layer, Ref, type Scope } from "effect"
+import { Context, Data, Effect, Layer, type Scope } from "effect"
 import type { PgClient } from "@effect/sql-pg"
 import { Reactivity } from "effect/reactivity"
 import { SqlClient, type SqlError } from "effect/sql"
@@ -60,23 +60,27 @@ const totalsFrom = (usage: CostLedgerShape["usage"]) => (window: Window) =>
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** A ledger in memory; lost when the process ends. */
-export const makeMemory: Effect.Effect<CostLedgerShape> = Effect.gen(function*() {
-  const rows = yield* Ref.make<ReadonlyArray<Entry>>([])
-  const usage = (query: UsageQuery) => Effect.map(Ref.get(rows), (all) => LedgerMemory.usage(all, query))
+export const makeMemory: Effect.Effect<CostLedgerShape> = Effect.sync(() => {
+  // Appended in place: copying every row on each record made a long-lived ledger quadratic.
+  const rows: Array<Entry> = []
+  const read = <A>(f: (all: ReadonlyArray<Entry>) => A) => Effect.sync(() => f(rows))
+  const usage = (query: UsageQuery) => read((all) => LedgerMemory.usage(all, query))
   return {
-    record: (entry) => Ref.update(rows, (all) => [...all, entry]),
+    record: (entry) =>
+      Effect.sync(() => {
+        rows.push(entry)
+      }),
     usage,
     totals: totalsFrom(usage),
     entries: (window) =>
-      Effect.map(Ref.get(rows), (all) => {
+      read((all) => {
         const selected = all
           .filter(LedgerMemory.matches(window))
           .sort((a, b) => a.timestamp - b.timestamp || byCodeUnits(a.requestId, b.requestId))
         return window.limit === undefined ? selected : selected.slice(0, Math.max(0, Math.floor(window.limit)))
       }),
-    requests: (window) => Effect.map(Ref.get(rows), (all) => LedgerMemory.recentRequests(all, window)),
-    request: (requestId) =>
-      Effect.map(Ref.get(rows), (all) => all.filter((e) => e.requestId === requestId).sort((a, b) => a.timestamp - b.timestamp))
+    requests: (window) => read((all) => LedgerMemory.recentRequests(all, window)),
+    request: (requestId) => read((all) => all.filter((e) => e.requestId === requestId).sort((a, b) => a.timestamp - b.timestamp))
   }
 })
 

@@ -23,7 +23,7 @@ import {
 import { Budgets, Estimate, Pricing, RateLimits } from "@switchyard/cost"
 import { Conform, OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
-import type { GatewayConfig, KeyLimits } from "./GatewayConfig.ts"
+import type { GatewayConfig, KeyLimits, ModelConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
@@ -193,21 +193,41 @@ export const make = (config: GatewayConfig) =>
         }
       )
 
+    /** The config's routing settings, then those a model alias overrides (none for a model that is no alias). */
+    const configuredOf = (alias: ModelConfig | undefined): RoutingConfig.RequestRouting => ({
+      ...(config.routing === undefined ? {} : RoutingConfig.requestRouting(config.routing)),
+      ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias))
+    })
+    const configuredSettings = new Map([undefined, ...Object.values(aliases)].map((alias) => [alias, configuredOf(alias)]))
+
+    /** The router options of `settings`; the timeouts judge routes unless the caller tightened them. */
+    const routerOptions = (
+      settings: RoutingConfig.RequestRouting,
+      price: (route: Route) => number,
+      timeoutsJudgeRoutes: boolean
+    ): Router.RequestOptions => ({ ...RoutingConfig.requestOptions(settings, price), timeoutsJudgeRoutes })
+
+    /**
+     * The options of a request that sets no routing of its own, decided once per alias; none for the
+     * `price` strategy, whose order depends on the routes' prices.
+     */
+    const standing = new Map([...configuredSettings].flatMap(([alias, settings]) => {
+      const withDefaults = RoutingConfig.withDefaults(settings)
+      return withDefaults.strategy === "price" ? [] : [[alias, routerOptions(withDefaults, () => 0, true)] as const]
+    }))
+
     /** The router options of a request: the config's, the alias's, then the caller's. */
-    const optionsFor = (request: { readonly model: string }, routes: ReadonlyArray<Route>, caller: Caller) =>
-      Effect.gen(function*() {
-        const alias = aliasOf(request.model)
-        const configured: RoutingConfig.RequestRouting = {
-          ...(config.routing === undefined ? {} : RoutingConfig.requestRouting(config.routing)),
-          ...(alias === undefined ? {} : RoutingConfig.requestRouting(alias))
-        }
-        const settings = RoutingConfig.withDefaults({ ...configured, ...caller.routing })
-        const price = settings.strategy === "price" ? yield* referencePrices(routes) : () => 0
-        return {
-          ...RoutingConfig.requestOptions(settings, price),
-          timeoutsJudgeRoutes: !RoutingConfig.tightens(caller.routing ?? {}, RoutingConfig.withDefaults(configured))
-        }
+    const optionsFor = (request: { readonly model: string }, routes: ReadonlyArray<Route>, caller: Caller) => {
+      const alias = aliasOf(request.model)
+      const fixed = caller.routing === undefined ? standing.get(alias) : undefined
+      if (fixed !== undefined) return Effect.succeed(fixed)
+      return Effect.gen(function*() {
+        const settings = configuredSettings.get(alias)!
+        const withDefaults = RoutingConfig.withDefaults({ ...settings, ...caller.routing })
+        const price = withDefaults.strategy === "price" ? yield* referencePrices(routes) : () => 0
+        return routerOptions(withDefaults, price, !RoutingConfig.tightens(caller.routing ?? {}, RoutingConfig.withDefaults(settings)))
       })
+    }
 
     /** Who a request is for, as budgets and rate limits see it. */
     const subjectOf = (request: { readonly model: string }, caller: Caller) => {
@@ -306,8 +326,9 @@ export const make = (config: GatewayConfig) =>
       readonly settle: Effect.Effect<void>
     }
 
-    /** What a chat request can cost at most: its input plus its output limit. */
-    const chatBound = (request: ChatRequest.ChatRequest) => Effect.map(estimate.upperBound(request), (e) => e.usage)
+    /** What a chat request can cost at most: its input plus its output limit (counted when run). */
+    const chatBound = (request: ChatRequest.ChatRequest) =>
+      Effect.suspend(() => Effect.map(estimate.upperBound(request), (e) => e.usage))
 
     /**
      * Resolves (unless given `routes`), takes room in the rate limits (unless the request runs inside
@@ -323,10 +344,11 @@ export const make = (config: GatewayConfig) =>
       Effect.gen(function*() {
         const routes = scope.routes ?? (yield* routesFor(request, caller))
         const subject = subjectOf(request, caller)
-        // The estimate is counted once, if a limit or a budget needs it.
-        const once = yield* Effect.cached(bound)
+        const limited = scope.within === undefined && rateLimits.applies(subject)
+        // The estimate is counted only if a limit or a budget needs it, once if both do.
+        const once = limited && budgets.applies(subject) ? yield* Effect.cached(bound) : bound
         const tally = makeTally()
-        const settleLimits = scope.within === undefined ? yield* limit(subject, once, tally) : Effect.void
+        const settleLimits = limited ? yield* limit(subject, once, tally) : Effect.void
         const settleBudget = yield* Effect.onError(reserve(subject, routes, once, tally), () => settleLimits)
         const options = yield* optionsFor(request, routes, caller)
         const requestId = caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`
@@ -448,15 +470,17 @@ export const make = (config: GatewayConfig) =>
         yield* logAttempts(routed.attempts)
         // What reached the client, in case the stream breaks and another route has to take over.
         const delivered = yield* Ref.make(Recovery.nothingDelivered)
-        const candidates = [...p.routes.filter((r) => label(r) !== label(routed.route)), routed.route].map((route) => ({
-          route,
-          prefill: prefillOf(route),
-          stream: (req: ChatRequest.ChatRequest) =>
-            providerOf(route).stream({ ...req, model: route.model }).pipe(
-              StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
-              Stream.provideService(CurrentAttempt, p.asAttempt("fallback"))
-            )
-        }))
+        // The routes that can take over, built only when a stream breaks.
+        const candidates = () =>
+          [...p.routes.filter((r) => label(r) !== label(routed.route)), routed.route].map((route) => ({
+            route,
+            prefill: prefillOf(route),
+            stream: (req: ChatRequest.ChatRequest) =>
+              providerOf(route).stream({ ...req, model: route.model }).pipe(
+                StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
+                Stream.provideService(CurrentAttempt, p.asAttempt("fallback"))
+              )
+          }))
         const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
           // One update per chunk of events that arrived together.
           Stream.mapArrayEffect((events) => Effect.as(Ref.update(delivered, (d) => events.reduce(Recovery.deliver, d)), events)),
@@ -464,7 +488,7 @@ export const make = (config: GatewayConfig) =>
             Stream.unwrap(Effect.flatMap(Ref.get(delivered), (sofar) =>
               Effect.as(
                 Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
-                Recovery.recover(request, sofar, candidates, broken.error)
+                Recovery.recover(request, sofar, candidates(), broken.error)
               )))
           ),
           Stream.ensuring(Scope.close(scope, Exit.void)),

@@ -75,6 +75,33 @@ export const bounded = (label: string, value: string): string => {
 
 const seconds = (ms: number) => ms / 1000
 
+/** Series kept, at most, per metric: label values are bounded, their combinations less so. */
+const MAX_SERIES = 4096
+
+/**
+ * `metric` with `attributes`, the same handle for the same label values. `Metric.withAttributes`
+ * merges the attributes into the context and keys the series anew on every update; a handle made
+ * once per label set does that once. The label names are given in the same order at each call site.
+ */
+export const labelled = <I, S>(metric: Metric.Metric<I, S>) => {
+  const handles = new Map<string, Metric.Metric<I, S>>()
+  return (attributes: Readonly<Record<string, string>>): Metric.Metric<I, S> => {
+    const key = Object.values(attributes).join("\u0000")
+    const known = handles.get(key)
+    if (known !== undefined) return known
+    if (handles.size >= MAX_SERIES) handles.clear()
+    const handle = Metric.withAttributes(metric, attributes)
+    handles.set(key, handle)
+    return handle
+  }
+}
+
+const attemptsOf = labelled(attempts)
+const attemptDurationOf = labelled(attemptDuration)
+const timeToFirstTokenOf = labelled(timeToFirstToken)
+const tokensOf = labelled(tokens)
+const costOf = labelled(cost)
+
 /** Counts one metered attempt (its ledger entry) and, for a stream, its time to first output. */
 export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefined): Effect.Effect<void> => {
   const route = { provider: bounded("provider", entry.provider), model: bounded("model", entry.model) }
@@ -87,16 +114,18 @@ export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefi
     ["reasoning", usage.reasoningTokens ?? 0]
   ] as const
   return Effect.all([
-    Metric.update(Metric.withAttributes(attempts, { ...route, role: entry.role, outcome: entry.outcome }), 1),
-    Metric.update(Metric.withAttributes(attemptDuration, route), seconds(entry.latencyMs)),
-    ...(firstOutputMs === undefined ? [] : [Metric.update(Metric.withAttributes(timeToFirstToken, route), seconds(firstOutputMs))]),
-    ...typed.filter(([, n]) => n > 0).map(([type, n]) => Metric.update(Metric.withAttributes(tokens, { ...route, type }), n)),
-    ...(entry.cost === null || entry.cost === 0 ? [] : [Metric.update(Metric.withAttributes(cost, route), entry.cost)])
+    Metric.update(attemptsOf({ ...route, role: entry.role, outcome: entry.outcome }), 1),
+    Metric.update(attemptDurationOf(route), seconds(entry.latencyMs)),
+    ...(firstOutputMs === undefined ? [] : [Metric.update(timeToFirstTokenOf(route), seconds(firstOutputMs))]),
+    ...typed.filter(([, n]) => n > 0).map(([type, n]) => Metric.update(tokensOf({ ...route, type }), n)),
+    ...(entry.cost === null || entry.cost === 0 ? [] : [Metric.update(costOf(route), entry.cost)])
   ], { discard: true })
 }
 
 const breakerValue = { closed: 0, half_open: 1, open: 2 } as const
 
+const breakerStateOf = labelled(breakerState)
+
 /** Sets one route's breaker gauge. */
 export const breaker = (route: string, status: keyof typeof breakerValue): Effect.Effect<void> =>
-  Metric.update(Metric.withAttributes(breakerState, { route }), breakerValue[status])
+  Metric.update(breakerStateOf({ route }), breakerValue[status])

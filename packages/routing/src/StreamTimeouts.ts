@@ -36,12 +36,15 @@ export const within = (
     const left = context.deadline === undefined ? Duration.infinity : yield* Deadline.remaining(context.deadline)
     const [duration, binding] = Duration.isLessThan(left, own) ? [left, "deadline" as const] : [own, phase]
     if (!Duration.isFinite(duration)) return yield* self
-    const expired = Effect.fail(
-      new ProviderError.Timeout({
-        provider: context.provider,
-        message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(duration)}`,
-        phase: binding
-      })
+    // Built only when the time is up: an error's stack trace is costly and most pulls are in time.
+    const expired = Effect.suspend(() =>
+      Effect.fail(
+        new ProviderError.Timeout({
+          provider: context.provider,
+          message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(duration)}`,
+          phase: binding
+        })
+      )
     )
     // Nothing is started once the time is up: no request is sent only to be cancelled.
     if (Duration.isZero(duration)) return yield* expired

@@ -127,13 +127,16 @@ interface Ending {
   readonly trail: RequestTrail.RequestTrail
 }
 
+const requestsOf = GatewayMetrics.labelled(GatewayMetrics.requests)
+const requestDurationOf = GatewayMetrics.labelled(GatewayMetrics.requestDuration)
+
 /** Counts the request and writes its log line; `status` 499 is a client that left before its answer. */
 const ended = (ending: Ending, status: number, code: string) =>
   Effect.gen(function*() {
     const elapsedMs = (yield* Clock.currentTimeMillis) - ending.startedAt
     const labels = { endpoint: ending.endpoint, status: String(status), code }
-    yield* Metric.update(Metric.withAttributes(GatewayMetrics.requests, labels), 1)
-    yield* Metric.update(Metric.withAttributes(GatewayMetrics.requestDuration, { endpoint: ending.endpoint }), elapsedMs / 1000)
+    yield* Metric.update(requestsOf(labels), 1)
+    yield* Metric.update(requestDurationOf({ endpoint: ending.endpoint }), elapsedMs / 1000)
     yield* Metric.modify(GatewayMetrics.requestsInFlight, -1)
     if (!(yield* Telemetry.RequestLogEnabled)) return
     const summary = RequestTrail.summarize(yield* Ref.get(ending.trail))

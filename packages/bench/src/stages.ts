@@ -1,0 +1,159 @@
+/**
+ * `npm run bench:stages [-- --rounds R --n N --only NAME]`
+ *
+ * The gateway's own CPU per request, stage by stage, in-process and without sockets: a fake
+ * `HttpClient` answers the bytes of the overhead benchmark's mock upstream (`wire.ts`: a streamed
+ * answer of 20 content chunks + finish + usage + `[DONE]` in one network chunk, or a whole
+ * `chat.completion`), and the services are those of `Server.gatewayLayer` (memory ledger, no request
+ * log). Each scenario adds one layer to the one before:
+ *  - `provider.*`  the OpenAI provider alone (encode, HTTP, decode)
+ *  - `metered.*`   + `Metering.wrap` (pricing, ledger, metrics, request trail)
+ *  - `router.stream` + `Router.stream` over the metered provider (one route, deadlines, commit)
+ *  - `gateway.*`   `Gateway.stream` / `Gateway.complete` (route resolution, limits, recovery, ...)
+ * Interleaving scenarios in one process skews them (JIT, GC), so without `--only` every scenario
+ * runs in a child process of its own (`--only NAME`), one after another; each times `--rounds`
+ * rounds of `--n` requests after a warm-up and reports the min and median µs per request.
+ * Profile one scenario with `node --cpu-prof packages/bench/src/stages.ts --only gateway.stream`.
+ */
+import { execFileSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect, Layer, Option, Stream } from "effect"
+import { HttpClient, HttpClientResponse } from "effect/http"
+import { Gateway, Metering, ProviderRegistry } from "@switchyard/gateway"
+import { Router } from "@switchyard/routing"
+import { Server } from "@switchyard/server"
+import * as Wire from "./wire.ts"
+
+const argv = process.argv.slice(2)
+const option = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const rounds = Number(option("rounds") ?? 7)
+const perRound = Number(option("n") ?? 2000)
+const only = option("only")
+
+const NAMES = ["provider.stream", "metered.stream", "router.stream", "gateway.stream", "provider.complete", "metered.complete", "gateway.complete"] as const
+type Name = typeof NAMES[number]
+
+if (!(rounds > 0 && perRound > 0) || (only !== undefined && !NAMES.includes(only as Name))) {
+  console.error(`usage: stages.ts [--rounds R] [--n N] [--only ${NAMES.join("|")}]`)
+  process.exit(2)
+}
+
+interface Result {
+  readonly name: string
+  readonly min: number
+  readonly median: number
+}
+
+const median = (xs: ReadonlyArray<number>): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+// ---------------------------------------------------------------------------------------------- one scenario
+
+const sse = new TextEncoder().encode(Wire.streamBytes(true))
+const json = Wire.completionJson()
+
+/** Answers every request at once: the SSE bytes when the body asks for a stream, else the JSON answer. */
+const fakeUpstream = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request) => {
+    const streamed = request.body._tag === "Uint8Array" && new TextDecoder().decode(request.body.body).includes("\"stream\":true")
+    return Effect.succeed(HttpClientResponse.fromWeb(
+      request,
+      streamed
+        ? new Response(sse, { status: 200, headers: { "content-type": "text/event-stream" } })
+        : new Response(json, { status: 200, headers: { "content-type": "application/json" } })
+    ))
+  })
+)
+
+const config = {
+  providers: { openai: { kind: "openai" as const, base_url: "http://upstream/v1" } },
+  ledger: { kind: "memory" as const },
+  telemetry: { request_log: false }
+}
+
+const scenario = (name: Name) =>
+  Effect.gen(function*() {
+    const gateway = yield* Gateway.Gateway
+    const registry = yield* ProviderRegistry.ProviderRegistry
+    const metering = yield* Metering.Metering
+    const router = yield* Router.Router
+    const raw = Option.getOrThrow(registry.get("openai")).provider
+    const metered = metering.wrap(raw)
+    const messages = [{ role: "user" as const, content: "Say the benchmark sentence." }]
+    const streamed = { model: Wire.MODEL, messages, stream: true, stream_options: { include_usage: true } }
+    const whole = { model: Wire.MODEL, messages }
+    const viaGateway = { ...streamed, model: `openai/${Wire.MODEL}` }
+    switch (name) {
+      case "provider.stream":
+        return Stream.runDrain(raw.stream(streamed))
+      case "metered.stream":
+        return Stream.runDrain(metered.stream(streamed))
+      case "router.stream":
+        return Effect.scoped(Effect.flatMap(
+          router.stream([{ provider: "openai", model: Wire.MODEL }], () => metered.stream(streamed), {}),
+          (routed) => Stream.runDrain(routed.stream)
+        ))
+      case "gateway.stream":
+        return Effect.flatMap(gateway.stream(viaGateway), (answer) => Stream.runDrain(answer.events))
+      case "provider.complete":
+        return Effect.asVoid(raw.complete(whole))
+      case "metered.complete":
+        return Effect.asVoid(metered.complete(whole))
+      case "gateway.complete":
+        return Effect.asVoid(gateway.complete({ ...whole, model: `openai/${Wire.MODEL}` }))
+    }
+  })
+
+/** Times `rounds` rounds of `perRound` requests of one scenario (after a warm-up round), µs per request. */
+const measure = (name: Name) =>
+  Effect.gen(function*() {
+    const once: Effect.Effect<void, unknown> = yield* scenario(name)
+    const round = (n: number) =>
+      Effect.gen(function*() {
+        const start = performance.now()
+        for (let i = 0; i < n; i++) yield* once
+        return ((performance.now() - start) / n) * 1000
+      })
+    yield* round(Math.max(200, perRound / 4))
+    const samples: Array<number> = []
+    for (let r = 0; r < rounds; r++) samples.push(yield* round(perRound))
+    return { name, min: Math.min(...samples), median: median(samples) } satisfies Result
+  })
+
+const runOne = (name: Name): Promise<Result> =>
+  Effect.runPromise(Effect.scoped(Effect.provide(
+    measure(name),
+    Layer.merge(Server.gatewayLayer(config, { httpClient: fakeUpstream, env: {} }), fakeUpstream)
+  )) as Effect.Effect<Result, unknown>)
+
+// ---------------------------------------------------------------------------------------------- all, one child each
+
+const table = (results: ReadonlyArray<Result>): string =>
+  [
+    `| scenario          | min µs/req | median µs/req |`,
+    `|:------------------|-----------:|--------------:|`,
+    ...results.map((r) => `| ${r.name.padEnd(17)} | ${r.min.toFixed(0).padStart(10)} | ${r.median.toFixed(0).padStart(13)} |`)
+  ].join("\n")
+
+if (only !== undefined) {
+  const result = await runOne(only as Name)
+  console.log(JSON.stringify(result))
+} else {
+  const self = fileURLToPath(import.meta.url)
+  const results: Array<Result> = []
+  for (const name of NAMES) {
+    const out = execFileSync(process.execPath, [...process.execArgv, self, "--only", name, "--rounds", String(rounds), "--n", String(perRound)], { encoding: "utf8" })
+    const result = JSON.parse(out.trim().split("\n").at(-1)!) as Result
+    console.error(`${name}: min ${result.min.toFixed(0)} µs, median ${result.median.toFixed(0)} µs`)
+    results.push(result)
+  }
+  console.log(`\n${rounds} rounds × ${perRound} requests per scenario, each scenario in its own process (Node ${process.version})\n`)
+  console.log(table(results))
+}
