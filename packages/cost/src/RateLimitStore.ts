@@ -2,7 +2,8 @@
  * Where rate limits are counted: counters (one per limit and subject, e.g. `tpm|key=k1`) holding
  * takes over a sliding window. A request takes 1 from its requests counters (counted for one window
  * from now) and its estimated tokens from its tokens counters (held until settled, then counted for
- * one window from the settlement with the real amount). The one operation that must be atomic is
+ * one window from the settlement with the real amount; a take never settled is dropped after
+ * `HOLD_LEASE_MS`). The one operation that must be atomic is
  * `acquire`: check every counter and add the take to all of them, or to none. The memory store does
  * it in one `Ref.modify` of the pure `acquire` below; `@switchyard/state-redis`'s
  * `RateLimitStoreRedis` does the same in one Lua script, for every instance sharing a Redis.
@@ -11,7 +12,7 @@
  * limit and an alias's cannot be taken together or not at all), and a consumed amount cannot be
  * settled afterwards, which a token estimate has to be once the real usage is known.
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
+import { Context, Effect, HashMap, Layer, Option, Ref } from "effect"
 
 /** One limit for one subject. */
 export interface Counter {
@@ -64,16 +65,43 @@ interface Hold {
   readonly held: boolean
 }
 
-/** Every counter's takes by id. */
-export type State = ReadonlyMap<string, ReadonlyMap<string, Hold>>
+type Holds = ReadonlyMap<string, Hold>
 
-export const empty: State = new Map()
+/**
+ * Every counter's takes by id (a persistent map: a step copies the counters it touches, not all of
+ * them), and when counters that no longer count anything were last dropped.
+ */
+export interface State {
+  readonly counters: HashMap.HashMap<string, Holds>
+  readonly sweptAt: number
+}
+
+export const empty: State = { counters: HashMap.empty(), sweptAt: 0 }
+
+/**
+ * How long a take that is never settled (its request's process died, or its stream was never
+ * written) may hold room: then it is dropped, as the Redis store drops it.
+ */
+export const HOLD_LEASE_MS = 10 * 60_000
+
+/** How often counters with nothing left in them are dropped (model names are the client's to choose). */
+const SWEEP_MS = 60_000
+
+const counts = (hold: Hold, windowMs: number, now: number): boolean =>
+  hold.held ? hold.at > now - HOLD_LEASE_MS : hold.at > now - windowMs
 
 /** The takes of a counter that still count at `now`. */
-const live = (holds: ReadonlyMap<string, Hold> | undefined, counter: Counter, now: number): Map<string, Hold> => {
-  const horizon = now - counter.windowMs
-  return new Map([...(holds ?? [])].filter(([, hold]) => hold.held || hold.at > horizon))
-}
+const live = (holds: Holds | undefined, counter: Counter, now: number): Map<string, Hold> =>
+  new Map([...(holds ?? [])].filter(([, hold]) => counts(hold, counter.windowMs, now)))
+
+/** Drops, at most once a `SWEEP_MS`, the counters none of whose takes can count any more. */
+const swept = (state: State, now: number): State =>
+  now - state.sweptAt < SWEEP_MS
+    ? state
+    : {
+      counters: HashMap.filter(state.counters, (holds) => [...holds.values()].some((hold) => counts(hold, Math.max(SWEEP_MS, HOLD_LEASE_MS), now))),
+      sweptAt: now
+    }
 
 const sum = (holds: Iterable<Hold>): number => {
   let total = 0
@@ -86,7 +114,7 @@ const sum = (holds: Iterable<Hold>): number => {
  * first, have left the window. Held takes leave only when settled, at a time nobody knows: if they
  * alone leave no room, a whole window is the answer.
  */
-const retryAfter = (holds: ReadonlyMap<string, Hold>, counter: Counter, amount: number, now: number): number | undefined => {
+const retryAfter = (holds: Holds, counter: Counter, amount: number, now: number): number | undefined => {
   if (amount > counter.limit) return undefined
   const passing = [...holds.values()].filter((hold) => !hold.held).sort((a, b) => a.at - b.at)
   let used = sum(holds.values())
@@ -104,32 +132,36 @@ export const acquire = (
   takes: ReadonlyArray<Take>,
   now: number
 ): readonly [Option.Option<Refusal>, State] => {
-  const next = new Map(state)
-  const pruned = takes.map(({ counter }) => live(state.get(counter.key), counter, now))
+  const current = swept(state, now)
+  let counters = current.counters
+  const pruned = takes.map(({ counter }) => live(Option.getOrUndefined(HashMap.get(current.counters, counter.key)), counter, now))
   for (const [index, take] of takes.entries()) {
     const holds = pruned[index]!
-    next.set(take.counter.key, holds)
+    counters = HashMap.set(counters, take.counter.key, holds)
     const used = sum(holds.values())
     if (used + take.amount > take.counter.limit) {
-      return [Option.some({ index, used, retryAfterMs: retryAfter(holds, take.counter, take.amount, now) }), next]
+      return [Option.some({ index, used, retryAfterMs: retryAfter(holds, take.counter, take.amount, now) }), { ...current, counters }]
     }
   }
   for (const [index, take] of takes.entries()) {
-    next.set(take.counter.key, new Map(pruned[index]!).set(id, { at: now, amount: take.amount, held: take.held }))
+    counters = HashMap.set(counters, take.counter.key, new Map(pruned[index]!).set(id, { at: now, amount: take.amount, held: take.held }))
   }
-  return [Option.none(), next]
+  return [Option.none(), { ...current, counters }]
 }
 
 /** One settlement over explicit state. */
 export const settle = (state: State, id: string, keys: ReadonlyArray<string>, amount: number, now: number): State => {
-  const next = new Map(state)
+  let counters = state.counters
   for (const key of keys) {
-    const holds = next.get(key)
+    const holds = Option.getOrUndefined(HashMap.get(counters, key))
     if (holds?.has(id) !== true) continue
-    next.set(key, new Map(holds).set(id, { at: now, amount, held: false }))
+    counters = HashMap.set(counters, key, new Map(holds).set(id, { at: now, amount, held: false }))
   }
-  return next
+  return { ...state, counters }
 }
+
+/** Counters holding anything (what a sweep keeps). */
+export const size = (state: State): number => HashMap.size(state.counters)
 
 /** A store in memory, for one process. */
 export const makeMemory: Effect.Effect<RateLimitStoreShape> = Effect.map(Ref.make(empty), (state) => ({

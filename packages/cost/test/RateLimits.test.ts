@@ -43,6 +43,26 @@ describe("RateLimitStore.acquire (the pure step)", () => {
     const [full] = RateLimitStore.acquire(s3, "r3", [{ counter: c, amount: 701, held: false }], 120_002)
     assert.strictEqual(Option.getOrThrow(full).used, 300)
   })
+
+  it("a held take never settled stops counting after the lease (as in Redis)", () => {
+    const c = counter("t", 1000)
+    const [, s1] = RateLimitStore.acquire(RateLimitStore.empty, "r1", [{ counter: c, amount: 900, held: true }], 0)
+    const [before] = RateLimitStore.acquire(s1, "r2", [{ counter: c, amount: 200, held: false }], RateLimitStore.HOLD_LEASE_MS - 1)
+    assert.isTrue(Option.isSome(before))
+    const [after] = RateLimitStore.acquire(s1, "r2", [{ counter: c, amount: 200, held: false }], RateLimitStore.HOLD_LEASE_MS + 1)
+    assert.isTrue(Option.isNone(after))
+  })
+
+  it("counters with nothing left in them are dropped: model names a client makes up do not pile up", () => {
+    let state = RateLimitStore.empty
+    for (let i = 0; i < 10_000; i++) {
+      state = RateLimitStore.acquire(state, `r${i}`, [{ counter: counter(`alias:made-up-${i}`, 5), amount: 1, held: false }], 1_000 + i)[1]
+    }
+    assert.strictEqual(RateLimitStore.size(state), 10_000)
+    // Once every take has left its window (and a sweep is due), the next step drops them.
+    state = RateLimitStore.acquire(state, "later", [{ counter: counter("alias:smart", 5), amount: 1, held: false }], 1_000 + 10_000 + RateLimitStore.HOLD_LEASE_MS)[1]
+    assert.strictEqual(RateLimitStore.size(state), 1)
+  })
 })
 
 const keyed = (apiKeyId: string, modelAlias = "smart", key?: RateLimits.Limits): RateLimits.Subject => ({ apiKeyId, modelAlias, key })
