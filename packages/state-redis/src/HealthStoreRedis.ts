@@ -12,7 +12,8 @@
  * conflict runs them again.
  *
  * A value that does not decode (written by another version) counts as the initial state and is
- * replaced by the next write. Keys do not expire: there is one small key per route.
+ * replaced by the next write. A key expires a day after its last write (`TTL_MS`): route keys come
+ * from the models clients ask for, and a state a day old is a closed breaker's anyway.
  */
 import { Effect, Layer, Option, Schema } from "effect"
 import { Redis } from "effect/persistence"
@@ -50,13 +51,19 @@ const decode = (stored: string | null): HealthStore.BreakerState => {
 
 const encode = (state: HealthStore.BreakerState): string => JSON.stringify(state)
 
-/** Writes ARGV[2] if the key holds ARGV[1] (`""`: nothing) and returns nil; else returns what it holds. */
-const compareAndSet = Redis.script((key: string, expected: string, next: string) => [key, expected, next], {
+/** How long a route's state is kept after its last write. */
+export const TTL_MS = 24 * 60 * 60 * 1000
+
+/**
+ * Writes ARGV[2] (to expire in ARGV[3] ms) if the key holds ARGV[1] (`""`: nothing) and returns
+ * nil; else returns what it holds.
+ */
+const compareAndSet = Redis.script((key: string, expected: string, next: string) => [key, expected, next, String(TTL_MS)], {
   numberOfKeys: 1,
   lua: `
 local current = redis.call('GET', KEYS[1]) or ''
 if current == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
   return false
 end
 return current`

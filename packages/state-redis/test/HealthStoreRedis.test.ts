@@ -4,6 +4,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import { HealthStore, RouteHealth } from "@switchyard/routing"
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
+import { Redis } from "effect/persistence"
 import { HealthStoreRedis } from "../src/index.ts"
 import { instance, testPrefix, url } from "./redis.ts"
 
@@ -24,6 +26,17 @@ const fail = (route: RouteHealth.RouteHealthShape, times: number) =>
   Effect.repeat(Effect.flatMap(route.admit(key), (admission) => route.record(key, admission, "failure")), { times: times - 1 })
 
 describe("HealthStoreRedis", () => {
+  it.live("a route's state expires a day after its last write (route keys come from client model names)", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const a = yield* instance(health({ consecutiveFailures: 3 }), { url, prefix })
+      yield* fail(Context.get(a, RouteHealth.RouteHealth), 1)
+      const redis = Context.get(yield* Layer.build(NodeRedis.layer({ url })), Redis.Redis)
+      const ttl = yield* redis.send<number>("PTTL", `${prefix}health:${key}`)
+      assert.isAbove(ttl, HealthStoreRedis.TTL_MS - 60_000)
+      assert.isAtMost(ttl, HealthStoreRedis.TTL_MS)
+    }))
+
   it.live("a breaker opened by failures recorded on A is open on B, with A's reason", () =>
     Effect.gen(function*() {
       const [a, b] = yield* pair({ consecutiveFailures: 3, cooldown: "1 minute" })
