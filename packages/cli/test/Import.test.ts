@@ -109,7 +109,10 @@ describe("switchyard import", () => {
       assert.strictEqual(config.providers["azure"]!.base_url, "https://llm.example.test/openai/v1")
       assert.include(item(conversion, "model_list[0].litellm_params.api_base", "approximate").message, "AZURE_API_BASE")
       assert.strictEqual(item(conversion, "model_list[2].litellm_params.rpm").status, "approximate")
-      assert.strictEqual(item(conversion, "router_settings.redis_host").status, "unsupported")
+      // Redis for shared router state: the placeholder host and the written password become variables.
+      assert.include(item(conversion, "router_settings.redis_host", "approximate").message, "state: redis")
+      assert.deepStrictEqual(conversion.config.state, { kind: "redis", url: "redis://:${REDIS_PASSWORD}@${REDIS_HOST}:1992" })
+      assert.strictEqual(config.state?.kind, "redis")
       assert.strictEqual(config.routing?.attempt_ms, 30_000)
       assert.deepStrictEqual(config.routing?.retries, { max: 2 })
       assert.notInclude(output(conversion, "x"), "your-azure-api-key")

@@ -59,9 +59,6 @@ const unprefixed: ReadonlyArray<readonly [RegExp, string]> = [
 const reasons: Readonly<Record<string, string>> = {
   cache: "Switchyard has no response cache",
   cache_params: "Switchyard has no response cache",
-  redis_host: "Switchyard keeps router state (breakers, latency) in memory per process",
-  redis_port: "Switchyard keeps router state (breakers, latency) in memory per process",
-  redis_password: "Switchyard keeps router state (breakers, latency) in memory per process",
   success_callback: "logging callbacks: Switchyard logs JSON lines and records every attempt in its ledger",
   failure_callback: "logging callbacks: Switchyard logs JSON lines and records every attempt in its ledger",
   callbacks: "logging callbacks: Switchyard logs JSON lines and records every attempt in its ledger",
@@ -70,8 +67,8 @@ const reasons: Readonly<Record<string, string>> = {
   database_url: "LiteLLM's database (virtual keys, spend) is not imported; Switchyard's ledger is the `ledger` section",
   max_budget: "a proxy-wide budget: Switchyard's budgets limit a model alias or a client key (`budgets`)",
   budget_duration: "a proxy-wide budget: Switchyard's budgets limit a model alias or a client key (`budgets`)",
-  rpm: "rate limits are not enforced by Switchyard (a 429 from the provider cools the route down)",
-  tpm: "rate limits are not enforced by Switchyard (a 429 from the provider cools the route down)",
+  rpm: "a deployment's own quota, which LiteLLM's router steers around: Switchyard limits clients per key and per alias (`rate_limits`, `models.<alias>.rpm`/`tpm`), not per route; a provider's 429 cools the route down",
+  tpm: "a deployment's own quota, which LiteLLM's router steers around: Switchyard limits clients per key and per alias (`rate_limits`, `models.<alias>.rpm`/`tpm`), not per route; a provider's 429 cools the route down",
   max_retries: "per-deployment retries: Switchyard's retries are one setting, `routing.retries.max`",
   api_version: "Azure is reached through its OpenAI-compatible v1 API, which takes no api_version",
   model_info: "model metadata: Switchyard takes prices and limits from its pricing dataset",
@@ -415,9 +412,37 @@ export const convert = (doc: Record<string, unknown>): { config: Draft.Encoded; 
   }
   if (Object.keys(breaker).length > 0) routing["breaker"] = breaker
 
+  // Shared state: LiteLLM's router keeps cooldowns and usage in Redis; Switchyard shares its breakers,
+  // hedge budget, budgets, rate limits and latency statistics there.
+  const redisHost = setting(doc, "redis_host")
+  let state: Draft.Encoded["state"] | undefined
+  if (redisHost !== undefined) {
+    const hostSource = source(redisHost.value)
+    const portSource = setting(doc, "redis_port")
+    const passwordSource = setting(doc, "redis_password")
+    const host = hostSource === undefined
+      ? undefined
+      : "env" in hostSource
+      ? Draft.variable(draft, hostSource.env, "url", redisHost.path)
+      : /^[A-Za-z0-9.-]+$/.test(hostSource.literal)
+      ? hostSource.literal
+      : Draft.variable(draft, "REDIS_HOST", "url", redisHost.path)
+    const portValue = portSource === undefined ? undefined : source(portSource.value)
+    const port = portValue !== undefined && "env" in portValue
+      ? Draft.variable(draft, portValue.env, "url", portSource!.path)
+      : portSource === undefined ? 6379 : num(portSource.value) ?? 6379
+    const password = passwordSource === undefined ? undefined : source(passwordSource.value)
+    if (host !== undefined) {
+      const auth = password === undefined ? "" : `:${Draft.secret(draft, password, passwordSource!.path, "REDIS_PASSWORD")}@`
+      state = { kind: "redis", url: `redis://${auth}${host}:${port}` }
+      note(draft, "approximate", redisHost.path, "state: redis (every instance on this Redis shares breakers, hedge budget, budgets, rate limits and latency statistics; LiteLLM kept cooldowns and usage there)")
+    }
+  }
+
   const handledSettings = new Set([
     "routing_strategy", "model_group_alias", "fallbacks", "default_fallbacks", "context_window_fallbacks", "content_policy_fallbacks",
-    "num_retries", "timeout", "request_timeout", "stream_timeout", "allowed_fails", "cooldown_time"
+    "num_retries", "timeout", "request_timeout", "stream_timeout", "allowed_fails", "cooldown_time",
+    ...(state === undefined ? [] : ["redis_host", "redis_port", "redis_password"])
   ])
   for (const section of ["router_settings", "litellm_settings"]) {
     if (isRecord(doc[section])) unsupportedKeys(draft, doc[section], section, handledSettings)
@@ -449,7 +474,8 @@ export const convert = (doc: Record<string, unknown>): { config: Draft.Encoded; 
       providers: draft.providers,
       ...(Object.keys(models).length === 0 ? {} : { models }),
       routing: routing as Draft.Encoded["routing"] & {},
-      ...(keys.length === 0 ? {} : { keys })
+      ...(keys.length === 0 ? {} : { keys }),
+      ...(state === undefined ? {} : { state })
     }
   }
 }
