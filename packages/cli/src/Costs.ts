@@ -5,6 +5,7 @@
 import { Clock, Console, Effect, type FileSystem } from "effect"
 import { dirname } from "node:path"
 import { Accounting, GatewayConfig, Ledger } from "@switchyard/gateway"
+import { failure } from "./internal/failure.ts"
 
 export interface CostsOptions {
   readonly configPath: string | undefined
@@ -39,11 +40,6 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
     cells.map((c, i) => (i >= header.length - numeric ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ")
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n")
 }
-
-const failure = (message: string) =>
-  Console.error(message).pipe(Effect.andThen(Effect.sync(() => {
-    process.exitCode = 1
-  })))
 
 export const costs = (options: CostsOptions): Effect.Effect<void, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {

@@ -4,6 +4,7 @@
  */
 import { Console, Effect, FileSystem } from "effect"
 import * as Import from "./Import.ts"
+import { failure } from "./internal/failure.ts"
 
 export interface ImportOptions {
   readonly file: string
@@ -13,11 +14,6 @@ export interface ImportOptions {
   readonly alias: string | undefined
   readonly json: boolean
 }
-
-const failure = (message: string) =>
-  Console.error(message).pipe(Effect.andThen(Effect.sync(() => {
-    process.exitCode = 1
-  })))
 
 export const run = (options: ImportOptions): Effect.Effect<void, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {

@@ -6,6 +6,7 @@ import { Console, Data, Effect, type FileSystem, Option, Redacted } from "effect
 import { dirname } from "node:path"
 import { Accounting, GatewayConfig, VirtualKeys } from "@switchyard/gateway"
 import { table } from "./Costs.ts"
+import { failure } from "./internal/failure.ts"
 
 /** A budget window as typed: `daily`, `monthly`, or a rolling `<n>s`. */
 export const parseWindow = (text: string): GatewayConfig.KeyBudget["window"] | undefined => {
@@ -27,11 +28,6 @@ export interface KeysOptions {
   readonly env: GatewayConfig.Env
 }
 
-const failure = (message: string) =>
-  Console.error(message).pipe(Effect.andThen(Effect.sync(() => {
-    process.exitCode = 1
-  })))
-
 /** Flags that cannot be used together or out of range. */
 class BadFlags extends Data.TaggedError("BadFlags")<{ readonly message: string }> {}
 
@@ -42,6 +38,9 @@ const limitsOf = (flags: LimitFlags) =>
       if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
         return yield* new BadFlags({ message: `Invalid --${flag} ${n}: expected a whole number (0 removes the limit).` })
       }
+    }
+    if (flags.budgetUsd !== undefined && !(flags.budgetUsd >= 0)) {
+      return yield* new BadFlags({ message: `Invalid --budget-usd ${flags.budgetUsd}: expected 0 or more (0 removes the budget).` })
     }
     const removable = (n: number | undefined) => (n === 0 ? null : n)
     if (flags.budgetUsd === undefined) {

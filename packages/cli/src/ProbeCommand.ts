@@ -10,6 +10,7 @@ import { dirname } from "node:path"
 import type { ChatRequest } from "@switchyard/core"
 import { GatewayConfig, Probing } from "@switchyard/gateway"
 import { Server } from "@switchyard/server"
+import { failure } from "./internal/failure.ts"
 
 export interface ProbeOptions {
   readonly configPath: string | undefined
@@ -97,8 +98,5 @@ export const probe = (options: ProbeOptions) =>
     }
     yield* Console.log(options.json ? Probing.renderJson(contract.name, rows) : Probing.renderTable(rows))
   }).pipe(
-    Effect.catch((error: { readonly message: string }) =>
-      Console.error(error.message).pipe(Effect.andThen(Effect.sync(() => {
-        process.exitCode = 1
-      }))))
+    Effect.catch((error: { readonly message: string }) => failure(error.message))
   )

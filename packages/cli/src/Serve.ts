@@ -8,6 +8,7 @@ import { HttpServer } from "effect/http"
 import type { FileSystem } from "effect"
 import { GatewayConfig } from "@switchyard/gateway"
 import { Server } from "@switchyard/server"
+import { failure } from "./internal/failure.ts"
 
 export interface ServeOptions {
   /** A config file; without one, providers are detected from the environment. */
@@ -35,11 +36,6 @@ export const address = (options: ServeOptions, config: GatewayConfig.GatewayConf
     port: options.port ?? (Number.isInteger(envPort) ? envPort : undefined) ?? config.server?.port ?? DEFAULT_PORT
   }
 }
-
-const fail = (message: string) =>
-  Console.error(message).pipe(Effect.andThen(Effect.sync(() => {
-    process.exitCode = 1
-  })))
 
 /**
  * Completes on the first of `signals`. Until then they are this effect's alone: the handlers already
@@ -130,8 +126,8 @@ export const serve = (options: ServeOptions) =>
     }))
   }).pipe(
     Effect.catchTags({
-      ConfigError: (error) => fail(error.message),
-      LedgerError: (error) => fail(error.message),
-      KeyStoreError: (error) => fail(error.message)
+      ConfigError: (error) => failure(error.message),
+      LedgerError: (error) => failure(error.message),
+      KeyStoreError: (error) => failure(error.message)
     })
   )

@@ -43,9 +43,10 @@ const unauthorized = (message: string): ErrorBody.HttpError => ({
   body: { message, type: "auth", code: "invalid_api_key", param: null, provider: null, retryable: false }
 })
 
-const storeUnavailable = (error: VirtualKeys.KeyStoreError): ErrorBody.HttpError => ({
+/** The key store cannot answer (its database is down): 503, for checking a key and for the admin API alike. */
+export const storeUnavailable = (error: VirtualKeys.KeyStoreError): ErrorBody.HttpError => ({
   status: 503,
-  body: { message: `Cannot check the API key now: ${error.message}`, type: "server_error", code: "key_store_unavailable", param: null, provider: null, retryable: true }
+  body: { message: `The key store cannot answer now: ${error.message}`, type: "server_error", code: "key_store_unavailable", param: null, provider: null, retryable: true }
 })
 
 /** The config's keys (`keys:`), then the virtual keys. */

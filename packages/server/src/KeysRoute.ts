@@ -11,6 +11,7 @@ import { Effect, Option, Redacted } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { VirtualKeys } from "@switchyard/gateway"
 import { ErrorBody } from "@switchyard/translate"
+import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as RequestBody from "./RequestBody.ts"
 
@@ -28,18 +29,13 @@ export const view = (key: VirtualKeys.VirtualKey) => ({
   revoked_at: key.revokedAt === null ? null : new Date(key.revokedAt).toISOString()
 })
 
-const storeFailed = (error: VirtualKeys.KeyStoreError): ErrorBody.HttpError => ({
-  status: 500,
-  body: { message: error.message, type: "server_error", code: "key_store_unavailable", param: null, provider: null, retryable: true }
-})
-
 /** An admin route whose handler may fail with a client's error or the store's. */
 const route = <R>(
   handler: () => Effect.Effect<HttpServerResponse.HttpServerResponse, ErrorBody.HttpError | VirtualKeys.KeyStoreError, R>
 ) =>
   Endpoint.make({ admin: true }, ({ refuse }) =>
     handler().pipe(
-      Effect.catchTag("KeyStoreError", (error) => Effect.fail(storeFailed(error))),
+      Effect.catchTag("KeyStoreError", (error) => Effect.fail(ClientKeys.storeUnavailable(error))),
       Effect.catch((error) => Effect.succeed(refuse(error)))
     ))
 

@@ -17,7 +17,9 @@ const knownRoutes = Effect.gen(function*() {
   const configured = gateway.aliases.flatMap(({ routes }) => routes.map(Route.label))
   const attempted = (yield* Metric.snapshot).flatMap((metric) => {
     const attributes = metric.attributes
-    return metric.id === GatewayMetrics.attempts.id && attributes !== undefined
+    // `other` stands for the values past a label's bound: no route by that name.
+    return metric.id === GatewayMetrics.attempts.id && attributes !== undefined && attributes["provider"] !== "other" &&
+        attributes["model"] !== "other"
       ? [`${attributes["provider"]}/${attributes["model"]}`]
       : []
   })
