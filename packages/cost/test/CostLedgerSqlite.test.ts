@@ -6,9 +6,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DatabaseSync } from "node:sqlite"
-import { Worker } from "node:worker_threads"
-import { Reactivity } from "effect/reactivity"
-import * as SqliteClient from "../src/internal/sqliteClient.ts"
 import { CostLedger } from "../src/index.ts"
 import { ledgerSuite } from "./ledgerSuite.ts"
 
@@ -105,21 +102,3 @@ describe("CostLedger (SQLite) durability", () => {
     }))
 })
 
-describe("the SQLite worker thread", () => {
-  it.effect("a statement fails at once, never hangs, once the worker has died", () =>
-    Effect.gen(function*() {
-      // A worker that opens like the real one, then dies at its first statement.
-      const dying: SqliteClient.Spawn = () =>
-        new Worker(
-          `const { parentPort } = require("node:worker_threads")
-           parentPort.postMessage({ ready: true })
-           parentPort.once("message", () => process.exit(3))`,
-          { eval: true }
-        )
-      const sql = yield* SqliteClient.make({ filename: join(directory, "dying.db") }, dying)
-      const first = yield* Effect.flip(sql`SELECT 1`)
-      assert.strictEqual(first._tag, "SqlError")
-      const later = yield* Effect.flip(sql`SELECT 2`)
-      assert.strictEqual(later._tag, "SqlError")
-    }).pipe(Effect.scoped, Effect.provide(Reactivity.layer), Effect.timeout("10 seconds")))
-})
