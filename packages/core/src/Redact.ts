@@ -43,6 +43,9 @@ const rollingHash = (text: string, from: number, length: number): number => {
 /** The fewest characters of a key a masked echo may show before it is masked. */
 const ECHO_MIN = 6
 
+/** The shortest runs of mask characters `maskedEcho` looks for: text without any of them has no echo. */
+const maskRuns = ["**", "...", "…", "xxxx", "###"]
+
 /** A visible start, a run of mask characters, a visible end. */
 const maskedEcho = /([A-Za-z0-9_.-]+)(?:\*{2,}|\.{3,}|…|x{4,}|#{3,})([A-Za-z0-9_-]+)/g
 
@@ -85,7 +88,7 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
   )
 
   const echoes = (text: string) =>
-    values.length === 0 ? text : text.replace(maskedEcho, (match, start: string, end: string) =>
+    values.length === 0 || !maskRuns.some((run) => text.includes(run)) ? text : text.replace(maskedEcho, (match, start: string, end: string) =>
       values.some((s) => {
         const head = overlap(start, s, true)
         const tail = overlap(end, s, false)
