@@ -21,8 +21,10 @@ export class Failure<E> {
  */
 export const flatMap = <A, B, E2>(f: (a: A) => ReadonlyArray<B> | Failure<E2>) =>
 <E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<B, E | E2, R> =>
-  Stream.scoped(Stream.fromPull(
-    Effect.map(Stream.toPull(self), (pull) => {
+  // `transformPull` reads the source in the stream's own scope (`toPull` would add a scope and a
+  // semaphore per stream).
+  Stream.transformPull(self, (pull) =>
+    Effect.sync(() => {
       let pending: Failure<E2> | undefined
       const next: Effect.Effect<readonly [B, ...Array<B>], E | E2 | Effect.Error<typeof pull>> = Effect.suspend(() => {
         if (pending !== undefined) return Effect.fail(pending.error)
@@ -41,5 +43,4 @@ export const flatMap = <A, B, E2>(f: (a: A) => ReadonlyArray<B> | Failure<E2>) =
         })
       })
       return next
-    })
-  ))
+    }))

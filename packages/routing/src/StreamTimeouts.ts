@@ -59,11 +59,10 @@ export const effect = (context: Context, timeouts: Timeouts) =>
 /** A stream bounded by `firstToken` (first event), `idle` (every later gap) and the deadline. */
 export const stream = (context: Context, timeouts: Timeouts) =>
 <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ProviderError.Timeout, R> =>
-  Stream.scoped(Stream.fromPull(
-    Effect.map(Stream.toPull(self), (pull) => {
+  Stream.transformPull(self, (pull) =>
+    Effect.sync(() => {
       let first = true
       return Effect.suspend(() =>
         within(context, first ? "first_token" : "idle", first ? timeouts.firstToken : timeouts.idle)(pull)
       ).pipe(Effect.tap(() => Effect.sync(() => (first = false))))
-    })
-  ))
+    }))
