@@ -31,20 +31,20 @@ export interface CallContext {
   readonly model: string
 }
 
-/** A wire format's embeddings endpoint: the request to send, and the vectors from its answer. */
-export interface EmbeddingsDialect {
-  readonly encode: (request: EmbeddingRequest, context: CallContext) => Effect.Effect<Encoded, ProviderError>
-  readonly decode: (body: unknown, context: CallContext) => Effect.Effect<EmbeddingResponse, ProviderError>
+/** A JSON endpoint of a wire format besides chat: the request to send, and the value in its answer. */
+export interface JsonEndpoint<Request, A> {
+  readonly encode: (request: Request, context: CallContext) => Effect.Effect<Encoded, ProviderError>
+  readonly decode: (body: unknown, context: CallContext) => Effect.Effect<A, ProviderError>
 }
+
+/** A wire format's embeddings endpoint: the request to send, and the vectors from its answer. */
+export type EmbeddingsDialect = JsonEndpoint<EmbeddingRequest, EmbeddingResponse>
 
 /**
  * A wire format's token-count endpoint: the request to send (the chat request's prompt, see
  * `countable`), and the number of input tokens from its answer.
  */
-export interface CountTokensDialect {
-  readonly encode: (request: ChatRequest, context: CallContext) => Effect.Effect<Encoded, ProviderError>
-  readonly decode: (body: unknown, context: CallContext) => Effect.Effect<number, ProviderError>
-}
+export type CountTokensDialect = JsonEndpoint<ChatRequest, number>
 
 /**
  * The part of a chat request that is counted as input: what only shapes the output (limits,
@@ -162,29 +162,18 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
         )
       )
 
-    const embeddings = dialect.embeddings
-    const embed = embeddings === undefined ? {} : {
-      embed: (request: EmbeddingRequest) => {
-        const context: CallContext = { provider: name, model: request.model }
-        return post(context, embeddings.encode(request, context)).pipe(
-          Effect.flatMap(({ response }) => readJson(response)),
-          Effect.flatMap((json) => embeddings.decode(json, context)),
-          Effect.withSpan("Provider.embed", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
-        )
-      }
+    /** A JSON endpoint as a call: the request encoded and posted, the answer's JSON decoded, traced as `span`. */
+    const jsonCall = <Request extends { readonly model: string }, A>(span: string, endpoint: JsonEndpoint<Request, A>) =>
+    (request: Request) => {
+      const context: CallContext = { provider: name, model: request.model }
+      return post(context, endpoint.encode(request, context)).pipe(
+        Effect.flatMap(({ response }) => readJson(response)),
+        Effect.flatMap((json) => endpoint.decode(json, context)),
+        Effect.withSpan(span, { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
+      )
     }
-
-    const counting = dialect.countTokens
-    const countTokens = counting === undefined ? {} : {
-      countTokens: (request: ChatRequest) => {
-        const context: CallContext = { provider: name, model: request.model }
-        return post(context, counting.encode(request, context)).pipe(
-          Effect.flatMap(({ response }) => readJson(response)),
-          Effect.flatMap((json) => counting.decode(json, context)),
-          Effect.withSpan("Provider.countTokens", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
-        )
-      }
-    }
+    const embed = dialect.embeddings === undefined ? {} : { embed: jsonCall("Provider.embed", dialect.embeddings) }
+    const countTokens = dialect.countTokens === undefined ? {} : { countTokens: jsonCall("Provider.countTokens", dialect.countTokens) }
 
     return {
       name,
