@@ -10,6 +10,8 @@
  *  - `metered.*`   + `Metering.wrap` (pricing, ledger, metrics, request trail)
  *  - `router.stream` + `Router.stream` over the metered provider (one route, deadlines, commit)
  *  - `gateway.*`   `Gateway.stream` / `Gateway.complete` (route resolution, limits, recovery, ...)
+ *  - `server.*`    `POST /v1/chat/completions` through the server's routes as a web `fetch` handler
+ *                  (decoding, the endpoint's key check, admission, metrics, encoding), body read whole
  * Interleaving scenarios in one process skews them (JIT, GC), so without `--only` every scenario
  * runs in a child process of its own (`--only NAME`), one after another; each times `--rounds`
  * rounds of `--n` requests after a warm-up and reports the min and median µs per request.
@@ -18,10 +20,10 @@
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, Option, Stream } from "effect"
-import { HttpClient, HttpClientResponse } from "effect/http"
+import { HttpClient, HttpClientResponse, HttpRouter } from "effect/http"
 import { Gateway, Metering, ProviderRegistry } from "@switchyard/gateway"
 import { Router } from "@switchyard/routing"
-import { Server } from "@switchyard/server"
+import { Admission, Server } from "@switchyard/server"
 import * as Wire from "./wire.ts"
 
 const argv = process.argv.slice(2)
@@ -33,7 +35,17 @@ const rounds = Number(option("rounds") ?? 7)
 const perRound = Number(option("n") ?? 2000)
 const only = option("only")
 
-const NAMES = ["provider.stream", "metered.stream", "router.stream", "gateway.stream", "provider.complete", "metered.complete", "gateway.complete"] as const
+const NAMES = [
+  "provider.stream",
+  "metered.stream",
+  "router.stream",
+  "gateway.stream",
+  "server.stream",
+  "provider.complete",
+  "metered.complete",
+  "gateway.complete",
+  "server.complete"
+] as const
 type Name = typeof NAMES[number]
 
 if (!(rounds > 0 && perRound > 0) || (only !== undefined && !NAMES.includes(only as Name))) {
@@ -78,8 +90,32 @@ const config = {
   telemetry: { request_log: false }
 }
 
+const services = Layer.merge(Server.gatewayLayer(config, { httpClient: fakeUpstream, env: {} }), fakeUpstream)
+
+/**
+ * One request to the server's routes as a web handler, its body read whole, under an admission that
+ * can drain, as the Node server's (the web handler's own never does, which costs less).
+ */
+const viaServer = (streamed: boolean) => {
+  const admission = Layer.effect(Admission.CurrentAdmission, Admission.make(1_000_000))
+  const web = HttpRouter.toWebHandler(Layer.provideMerge(Server.routes, Layer.merge(services, admission)), { disableLogger: true })
+  const body = JSON.stringify({
+    model: Wire.MODEL,
+    messages: [{ role: "user", content: "Say the benchmark sentence." }],
+    ...(streamed ? { stream: true, stream_options: { include_usage: true } } : {})
+  })
+  return Effect.promise(async () => {
+    const response = await web.handler(
+      new Request("http://gateway/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body })
+    )
+    await response.arrayBuffer()
+    if (response.status !== 200) throw new Error(`server answered ${response.status}`)
+  })
+}
+
 const scenario = (name: Name) =>
   Effect.gen(function*() {
+    if (name === "server.stream" || name === "server.complete") return viaServer(name === "server.stream")
     const gateway = yield* Gateway.Gateway
     const registry = yield* ProviderRegistry.ProviderRegistry
     const metering = yield* Metering.Metering
@@ -130,7 +166,7 @@ const measure = (name: Name) =>
 const runOne = (name: Name): Promise<Result> =>
   Effect.runPromise(Effect.scoped(Effect.provide(
     measure(name),
-    Layer.merge(Server.gatewayLayer(config, { httpClient: fakeUpstream, env: {} }), fakeUpstream)
+    services
   )) as Effect.Effect<Result, unknown>)
 
 // ---------------------------------------------------------------------------------------------- all, one child each

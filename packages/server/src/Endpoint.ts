@@ -191,9 +191,8 @@ export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect
       client = authenticated.success
       if (options.admin === true && !authenticated.success.admin) return refuse(forbidden)
       const admission = yield* Admission.CurrentAdmission
-      return yield* Effect.raceFirst(
-        handler({ requestId, client: authenticated.success, refuse }),
-        Effect.as(admission.deadline, refuse(Admission.refused("draining")))
+      return yield* Admission.cutAt(handler({ requestId, client: authenticated.success, refuse }), admission.deadline).pipe(
+        Effect.catchTag("ShuttingDown", () => Effect.succeed(refuse(Admission.refused("draining"))))
       )
     }).pipe(
       Effect.provideService(RequestTrail.CurrentTrail, trail),

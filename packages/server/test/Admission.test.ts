@@ -4,7 +4,7 @@
  * health check is never refused.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
 import { Fault, OpenAiChatWire } from "@switchyard/testing"
 import { Admission } from "@switchyard/server"
 import { postChat, servePair } from "./harness.ts"
@@ -27,6 +27,11 @@ const openStream = (url: string) =>
     })
   )
 
+const shutDown = (exit: Exit.Exit<unknown, unknown>) => {
+  const error = Exit.findErrorOption(exit)
+  return error._tag === "Some" && error.value instanceof Admission.ShuttingDown
+}
+
 describe("admission", () => {
   it("admits up to the limit, then refuses; draining refuses everything; leaving frees a place", () => {
     const [first, one] = Admission.enter(Admission.initial, 2)
@@ -37,6 +42,49 @@ describe("admission", () => {
     assert.strictEqual(Admission.enter(Admission.leave(still), 2)[0], "admitted")
     assert.strictEqual(Admission.enter({ ...Admission.initial, draining: true }, 2)[0], "draining")
   })
+
+  it.effect("cutAt: the effect's own result when it ends first; ShuttingDown, the effect interrupted, when the signal fires first", () =>
+    Effect.gen(function*() {
+      const signal = Admission.makeSignal()
+      assert.strictEqual(yield* Admission.cutAt(Effect.succeed(1), signal), 1)
+      assert.strictEqual(yield* Admission.cutAt(Effect.as(Effect.yieldNow, 2), signal), 2)
+
+      const interrupted = yield* Ref.make(false)
+      const started = yield* Deferred.make<void>()
+      const slow = Deferred.succeed(started, undefined).pipe(
+        Effect.andThen(Effect.never),
+        Effect.onInterrupt(() => Ref.set(interrupted, true))
+      )
+      const fiber = yield* Effect.forkChild(Effect.exit(Admission.cutAt(slow, signal)))
+      yield* Deferred.await(started)
+      signal.fire()
+      const exit = yield* Fiber.join(fiber)
+      assert.isTrue(shutDown(exit))
+      assert.isTrue(yield* Ref.get(interrupted), "the cut effect was interrupted")
+      // Once fired, nothing more is started.
+      const ran = yield* Ref.make(false)
+      const after = yield* Effect.exit(Admission.cutAt(Ref.set(ran, true), signal))
+      assert.isTrue(Exit.isFailure(after))
+      assert.isFalse(yield* Ref.get(ran))
+    }))
+
+  it.live("drain: waits for what is in flight, fires the deadline after the grace; untilDeadline ends a stream with ShuttingDown", () =>
+    Effect.gen(function*() {
+      const admission = yield* Admission.make(10)
+      // A request admitted and still running: its scope is open.
+      yield* Effect.forkChild(Effect.scoped(Effect.andThen(admission.enter, Effect.never)))
+      yield* Effect.yieldNow
+      const stream = yield* Effect.forkChild(Stream.runCollect(Admission.untilDeadline(Stream.concat(Stream.make(1, 2), Stream.never), admission)).pipe(Effect.exit))
+      const drained = yield* Effect.forkChild(admission.drain(Duration.millis(50)))
+      yield* Effect.sleep(Duration.millis(20))
+      assert.isTrue(yield* admission.draining)
+      assert.isFalse(admission.deadline.fired(), "not before the grace is over")
+      assert.strictEqual(yield* Effect.scoped(admission.enter), "draining")
+      const exit = yield* Fiber.join(stream)
+      assert.isTrue(admission.deadline.fired())
+      assert.isTrue(shutDown(exit))
+      yield* Fiber.interrupt(drained)
+    }))
 
   it.live("over max_concurrent_requests, 503 with Retry-After in the route's dialect, no upstream call; streams count until their end; /healthz is never capped", () =>
     Effect.gen(function*() {
