@@ -4,36 +4,27 @@
  * A whole answer with a `json_schema` response format is held to it: validated, repaired, re-asked,
  * then the next route (`Gateway.conform`); what was done is in `x-switchyard-contract`.
  */
-import { Clock, Effect, Stream } from "effect"
+import { Clock, Effect } from "effect"
 import { type ChatRequest, Redact } from "@switchyard/core"
-import { OpenAiChat, StreamEnd } from "@switchyard/translate"
+import { OpenAiChat } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
+import * as StreamBody from "./StreamBody.ts"
 
-const streamBody = (
+/** The OpenAI Chat dialect of a stream: `chat.completion.chunk` frames, the usage chunk when asked, `[DONE]`. */
+const dialect = (
   request: ChatRequest.ChatRequest,
-  answer: Answer.Streaming,
-  fallback: { id: string; model: string; created: number },
-  requestId: string,
-  redactor: Redact.Redactor
-): Stream.Stream<Uint8Array> =>
-  StreamEnd.withEnd(answer.events).pipe(
-    Stream.mapAccum(
-      () => OpenAiChat.initialChunkState(fallback, request.stream_options?.include_usage === true),
-      OpenAiChat.step
-    ),
-    Stream.map(OpenAiChat.frameText),
-    // The frames that arrived together leave together: one write, not one per frame.
-    Stream.mapArray((frames) => [frames.join("")]),
-    Stream.concat(Stream.succeed(OpenAiChat.doneText)),
-    Stream.catchCause((cause) =>
-      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) => redactor.text(OpenAiChat.errorText(error))))
-    ),
-    Stream.encodeText
-  )
+  fallback: { id: string; model: string; created: number }
+): StreamBody.Dialect<OpenAiChat.ChunkState, unknown> => ({
+  initial: OpenAiChat.initialChunkState(fallback, request.stream_options?.include_usage === true),
+  step: OpenAiChat.step,
+  frameText: OpenAiChat.frameText,
+  failure: (_, error) => OpenAiChat.errorText(error),
+  done: OpenAiChat.doneText
+})
 
 /** `POST /v1/chat/completions`. */
 export const handler = Endpoint.make({}, (call) =>
@@ -54,9 +45,11 @@ export const handler = Endpoint.make({}, (call) =>
         call,
         caller,
         body: (answer) =>
-          Effect.succeed(
-            streamBody(request, answer, { id: `chatcmpl-${requestId.slice(4)}`, model: answer.route.model, created }, requestId, redactor)
-          )
+          Effect.succeed(StreamBody.make(
+            answer.events,
+            dialect(request, { id: `chatcmpl-${requestId.slice(4)}`, model: answer.route.model, created }),
+            { requestId, redactor }
+          ))
       })
     }
     return yield* Answer.whole(request, { call, caller, body: (response) => Effect.succeed(OpenAiChat.completion(response)) })

@@ -6,33 +6,26 @@
  * structured output (`output_config.format`): a whole answer is held to its schema. A stream that
  * breaks ends with an `error` event only: `message_delta` and `message_stop` mean a finished answer.
  */
-import { Effect, Fiber, Stream } from "effect"
+import { Effect, Fiber } from "effect"
 import { Redact, type Usage } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
-import { AnthropicMessages, ErrorBody, StreamEnd } from "@switchyard/translate"
+import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as RoutingHints from "./RoutingHints.ts"
+import * as StreamBody from "./StreamBody.ts"
 
-const streamBody = (
-  answer: Answer.Streaming,
-  fallback: { id: string; model: string; usage: Usage.Usage | undefined },
-  requestId: string,
-  redactor: Redact.Redactor
-): Stream.Stream<Uint8Array> =>
-  StreamEnd.withEnd(answer.events).pipe(
-    Stream.mapAccum(() => AnthropicMessages.initialStreamState(fallback), AnthropicMessages.step),
-    Stream.map(AnthropicMessages.frameText),
-    // The frames that arrived together leave together: one write, not one per frame.
-    Stream.mapArray((frames) => [frames.join("")]),
-    Stream.catchCause((cause) =>
-      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error) =>
-        redactor.text(AnthropicMessages.frameText(AnthropicMessages.errorFrame(error)))))
-    ),
-    Stream.encodeText
-  )
+/** Anthropic's stream: its typed events from `message_start` to `message_stop`, or to an `error` event. */
+const dialect = (
+  fallback: { id: string; model: string; usage: Usage.Usage | undefined }
+): StreamBody.Dialect<AnthropicMessages.StreamState, AnthropicMessages.Frame> => ({
+  initial: AnthropicMessages.initialStreamState(fallback),
+  step: AnthropicMessages.step,
+  frameText: AnthropicMessages.frameText,
+  failure: (_, error) => AnthropicMessages.frameText(AnthropicMessages.errorFrame(error))
+})
 
 /** `POST /v1/messages`. */
 export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, (call) =>
@@ -61,7 +54,7 @@ export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, 
         render: AnthropicMessages.renderError,
         body: (answer) =>
           Effect.map(Fiber.join(inputEstimate), (usage) =>
-            streamBody(answer, { id: requestId.slice(4), model: answer.route.model, usage }, requestId, redactor))
+            StreamBody.make(answer.events, dialect({ id: requestId.slice(4), model: answer.route.model, usage }), { requestId, redactor }))
       })
     }
     return yield* Answer.whole(request, {

@@ -7,15 +7,16 @@
  * (`ResponseStore`, unless `store: false`) so later requests can refer to its items or continue it.
  * A stream that breaks ends with an `error` event only: `response.completed` means a finished answer.
  */
-import { Clock, Effect, Stream } from "effect"
+import { Clock, Effect } from "effect"
 import { type ChatResponse, Redact } from "@switchyard/core"
-import { ErrorBody, OpenAiResponses, StreamEnd } from "@switchyard/translate"
+import { ErrorBody, OpenAiResponses } from "@switchyard/translate"
 import * as Answer from "./Answer.ts"
 import * as ClientKeys from "./ClientKeys.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as RequestBody from "./RequestBody.ts"
 import * as ResponseStore from "./ResponseStore.ts"
 import * as RoutingHints from "./RoutingHints.ts"
+import * as StreamBody from "./StreamBody.ts"
 
 /** Output items of a `response` object, as the store keeps them. */
 const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
@@ -23,35 +24,26 @@ const outputOf = (response: unknown): ReadonlyArray<ResponseStore.Item> => {
   return Array.isArray(output) ? output : []
 }
 
-const streamBody = (
-  answer: Answer.Streaming,
-  state: OpenAiResponses.StreamState,
-  requestId: string,
-  redactor: Redact.Redactor,
+/**
+ * The Responses stream: typed events numbered in sequence, a failure the last of them (an `error`
+ * event); a finished answer's items are kept before its last frame leaves (a client may refer to
+ * them next).
+ */
+const dialect = (
+  initial: OpenAiResponses.StreamState,
   remember: (output: ReadonlyArray<ResponseStore.Item>) => Effect.Effect<void>
-): Stream.Stream<Uint8Array> =>
-  StreamEnd.withEnd(answer.events).pipe(
-    // A failure becomes the last input of the step, so the error event is numbered in sequence.
-    Stream.catchCause((cause) =>
-      Stream.fromEffect(Effect.map(Endpoint.streamError(requestId, cause), (error): OpenAiResponses.Failed => ({ _tag: "Failed", error })))
-    ),
-    Stream.mapAccum(() => state, OpenAiResponses.step),
-    // A finished answer's items are kept before its last frame leaves (a client may refer to them next).
-    Stream.mapArrayEffect((frames) =>
-      Effect.as(
-        Effect.forEach(
-          frames.filter((frame) => frame.event === "response.completed" || frame.event === "response.incomplete"),
-          (frame) => remember(outputOf(frame.data["response"])),
-          { discard: true }
-        ),
-        frames
-      )
-    ),
-    Stream.map((frame) => (frame.event === "error" ? redactor.text(OpenAiResponses.frameText(frame)) : OpenAiResponses.frameText(frame))),
-    // The frames that arrived together leave together: one write, not one per frame.
-    Stream.mapArray((frames) => [frames.join("")]),
-    Stream.encodeText
-  )
+): StreamBody.Dialect<OpenAiResponses.StreamState, OpenAiResponses.Frame> => ({
+  initial,
+  step: OpenAiResponses.step,
+  frameText: OpenAiResponses.frameText,
+  failure: (state, error) => OpenAiResponses.step(state, { _tag: "Failed", error })[1].map(OpenAiResponses.frameText).join(""),
+  beforeEnd: (closing) =>
+    Effect.forEach(
+      closing.filter((frame) => frame.event === "response.completed" || frame.event === "response.incomplete"),
+      (frame) => remember(outputOf(frame.data["response"])),
+      { discard: true }
+    )
+})
 
 /** `POST /v1/responses`. */
 export const handler = Endpoint.make({}, (call) =>
@@ -95,7 +87,10 @@ export const handler = Endpoint.make({}, (call) =>
         caller,
         body: (answer) =>
           Effect.succeed(
-            streamBody(answer, OpenAiResponses.initialStreamState(header(answer.route.model)), requestId, redactor, remember)
+            StreamBody.make(answer.events, dialect(OpenAiResponses.initialStreamState(header(answer.route.model)), remember), {
+              requestId,
+              redactor
+            })
           )
       })
     }
