@@ -6,7 +6,7 @@
  * no time is left the limited effect is not started at all.
  */
 import { Duration, Effect, Stream } from "effect"
-import { ProviderError } from "@switchyard/core"
+import { ProviderError, Race } from "@switchyard/core"
 import * as Deadline from "./Deadline.ts"
 
 export interface Timeouts {
@@ -24,32 +24,46 @@ export interface Context {
   readonly deadline?: Deadline.Deadline | undefined
 }
 
+const millisOf = (limit: Duration.Input | undefined): number =>
+  limit === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(Duration.fromInputUnsafe(limit))
+
+/** Runs `self` within `limitMillis` and the deadline, failing with a `Timeout` of the binding phase. */
+const withinMillis = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  context: Context,
+  phase: ProviderError.TimeoutPhase,
+  limitMillis: number
+): Effect.Effect<A, E | ProviderError.Timeout, R> =>
+  Effect.clockWith((clock) => {
+    const left = context.deadline === undefined
+      ? Number.POSITIVE_INFINITY
+      : Math.max(0, context.deadline.expiresAt - clock.currentTimeMillisUnsafe())
+    const [millis, binding] = left < limitMillis ? [left, "deadline" as const] : [limitMillis, phase]
+    // Nothing is started once the time is up (`Race.within`): no request is sent only to be cancelled.
+    return Race.within(self, {
+      millis,
+      // Built only when the time is up: an error's stack trace is costly and most pulls are in time.
+      onTime: () =>
+        Effect.fail(
+          new ProviderError.Timeout({
+            provider: context.provider,
+            message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(Duration.millis(millis))}`,
+            phase: binding
+          })
+        )
+    })
+  })
+
 /** Runs `self` within `limit` and the deadline, failing with a `Timeout` of the binding phase. */
 export const within = (
   context: Context,
   phase: ProviderError.TimeoutPhase,
   limit: Duration.Input | undefined
-) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ProviderError.Timeout, R> =>
-  Effect.gen(function*() {
-    const own = limit === undefined ? Duration.infinity : Duration.fromInputUnsafe(limit)
-    const left = context.deadline === undefined ? Duration.infinity : yield* Deadline.remaining(context.deadline)
-    const [duration, binding] = Duration.isLessThan(left, own) ? [left, "deadline" as const] : [own, phase]
-    if (!Duration.isFinite(duration)) return yield* self
-    // Built only when the time is up: an error's stack trace is costly and most pulls are in time.
-    const expired = Effect.suspend(() =>
-      Effect.fail(
-        new ProviderError.Timeout({
-          provider: context.provider,
-          message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(duration)}`,
-          phase: binding
-        })
-      )
-    )
-    // Nothing is started once the time is up: no request is sent only to be cancelled.
-    if (Duration.isZero(duration)) return yield* expired
-    return yield* Effect.timeoutOrElse(self, { duration, orElse: () => expired })
-  })
+) => {
+  const limitMillis = millisOf(limit)
+  return <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ProviderError.Timeout, R> =>
+    withinMillis(self, context, phase, limitMillis)
+}
 
 /** An effect (a whole answer) bounded by `total` and the deadline. */
 export const effect = (context: Context, timeouts: Timeouts) =>
@@ -58,11 +72,16 @@ export const effect = (context: Context, timeouts: Timeouts) =>
 
 /** A stream bounded by `firstToken` (first event), `idle` (every later gap) and the deadline. */
 export const stream = (context: Context, timeouts: Timeouts) =>
-<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ProviderError.Timeout, R> =>
-  Stream.transformPull(self, (pull) =>
+<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ProviderError.Timeout, R> => {
+  const firstToken = millisOf(timeouts.firstToken)
+  const idle = millisOf(timeouts.idle)
+  return Stream.transformPull(self, (pull) =>
     Effect.sync(() => {
-      let first = true
-      return Effect.suspend(() =>
-        within(context, first ? "first_token" : "idle", first ? timeouts.firstToken : timeouts.idle)(pull)
-      ).pipe(Effect.tap(() => Effect.sync(() => (first = false))))
+      const next = withinMillis(pull, context, "idle", idle)
+      // After the first chunk, every pull is bounded by `idle`.
+      const progress: { pull: typeof next } = {
+        pull: Effect.tap(withinMillis(pull, context, "first_token", firstToken), () => Effect.sync(() => (progress.pull = next)))
+      }
+      return Effect.suspend(() => progress.pull)
     }))
+}

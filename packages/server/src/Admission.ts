@@ -6,7 +6,8 @@
  * `deadline` fires and what still runs ends with that error in its dialect (`Endpoint` for a
  * whole answer, `untilDeadline` for a stream): never a silent cut, never a finished answer's frames.
  */
-import { Context, Data, Duration, Effect, Fiber, Ref, type Scope, Stream } from "effect"
+import { Context, Data, Duration, Effect, Ref, type Scope, Stream } from "effect"
+import { Race } from "@switchyard/core"
 import type { ErrorBody } from "@switchyard/translate"
 
 /** Requests in flight, and whether the server is draining. */
@@ -31,51 +32,12 @@ export const enter = (state: State, limit: number): readonly [Verdict, State] =>
 /** An admitted request ended. */
 export const leave = (state: State): State => ({ ...state, inFlight: state.inFlight - 1 })
 
-/**
- * Something that happens once (the deadline, the last request leaving a draining server). Plain
- * callbacks listen to it, so waiting for it in a race costs no fiber of its own.
- */
-export interface Signal {
-  readonly fired: () => boolean
-  /** Calls `listener` when the signal fires (at once if it has); the result stops listening. */
-  readonly listen: (listener: () => void) => () => void
-}
-
-/** A signal and the function that fires it. */
-export const makeSignal = (): Signal & { readonly fire: () => void } => {
-  let listeners: Set<() => void> | undefined = new Set()
-  return {
-    fired: () => listeners === undefined,
-    listen: (listener) => {
-      if (listeners === undefined) {
-        listener()
-        return () => {}
-      }
-      const own = listeners
-      own.add(listener)
-      return () => own.delete(listener)
-    },
-    fire: () => {
-      const fired = listeners
-      listeners = undefined
-      fired?.forEach((listener) => listener())
-    }
-  }
-}
-
-/** Completes when `signal` fires. */
-export const awaitSignal = (signal: Signal): Effect.Effect<void> =>
-  Effect.callback((resume) => {
-    const stop = signal.listen(() => resume(Effect.void))
-    return Effect.sync(stop)
-  })
-
 export interface Admission {
   /** Asks one request in; an admitted one is counted until the current scope closes. */
   readonly enter: Effect.Effect<Verdict, never, Scope.Scope>
   readonly draining: Effect.Effect<boolean>
   /** Fires when a shutdown's grace period is over: what still runs must end. */
-  readonly deadline: Signal
+  readonly deadline: Race.Signal
   /**
    * Stops admitting, waits up to `grace` for the requests in flight to end, then fires `deadline`
    * and waits up to `settle` for the rest to send their error and end.
@@ -90,8 +52,8 @@ export const settle = Duration.seconds(2)
 export const make = (limit: number): Effect.Effect<Admission> =>
   Effect.gen(function*() {
     const state = yield* Ref.make(initial)
-    const deadline = makeSignal()
-    const idle = makeSignal()
+    const deadline = Race.makeSignal()
+    const idle = Race.makeSignal()
     const leaving = Ref.modify(state, (s) => {
       const next = leave(s)
       return [next.draining && next.inFlight === 0, next] as const
@@ -107,9 +69,9 @@ export const make = (limit: number): Effect.Effect<Admission> =>
         Effect.gen(function*() {
           const now = yield* Ref.updateAndGet(state, (s) => ({ ...s, draining: true }))
           if (now.inFlight === 0) idle.fire()
-          yield* Effect.timeoutOption(awaitSignal(idle), grace)
+          yield* Effect.timeoutOption(Race.awaitSignal(idle), grace)
           deadline.fire()
-          yield* Effect.timeoutOption(awaitSignal(idle), settle)
+          yield* Effect.timeoutOption(Race.awaitSignal(idle), settle)
         })
     }
   })
@@ -118,7 +80,7 @@ export const make = (limit: number): Effect.Effect<Admission> =>
 export const unlimited: Admission = {
   enter: Effect.succeed("admitted"),
   draining: Effect.succeed(false),
-  deadline: { fired: () => false, listen: () => () => {} },
+  deadline: Race.never,
   drain: () => Effect.void
 }
 
@@ -130,36 +92,9 @@ export const CurrentAdmission = Context.Reference<Admission>("@switchyard/server
 /** What ends a stream still running at a shutdown's deadline. */
 export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{}> {}
 
-/**
- * `self`, failing with `ShuttingDown` if it still runs when `signal` fires (then interrupted). It
- * runs in one child fiber and the signal is a plain callback: `Effect.raceFirst` would fork a fiber
- * for each side.
- */
-export const cutAt = <A, E, R>(self: Effect.Effect<A, E, R>, signal: Signal): Effect.Effect<A, E | ShuttingDown, R> =>
-  Effect.suspend(() => {
-    if (signal.fired()) return Effect.fail(new ShuttingDown())
-    return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
-      const done = fiber.pollUnsafe()
-      if (done !== undefined) return done
-      return Effect.callback<A, E | ShuttingDown>((resume) => {
-        // The fiber is still running: its observer cannot be called before the listener is set,
-        // but the listener is called at once if the signal fired meanwhile.
-        const stopObserving = fiber.addObserver((exit) => {
-          stopListening()
-          resume(exit)
-        })
-        const stopListening = signal.listen(() => {
-          stopObserving()
-          resume(Effect.andThen(Fiber.interrupt(fiber), Effect.fail(new ShuttingDown())))
-        })
-        return Effect.suspend(() => {
-          stopListening()
-          stopObserving()
-          return Fiber.interrupt(fiber)
-        })
-      })
-    })
-  })
+/** `self`, failing with `ShuttingDown` if it still runs when `signal` fires (then interrupted). */
+export const cutAt = <A, E, R>(self: Effect.Effect<A, E, R>, signal: Race.Signal): Effect.Effect<A, E | ShuttingDown, R> =>
+  Race.within(self, { signal, onSignal: () => Effect.fail(new ShuttingDown()) })
 
 /**
  * `self`, failing with `ShuttingDown` if it still runs at `admission`'s deadline: each pull is cut at

@@ -5,6 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
+import { Race } from "@switchyard/core"
 import { Fault, OpenAiChatWire } from "@switchyard/testing"
 import { Admission } from "@switchyard/server"
 import { postChat, servePair } from "./harness.ts"
@@ -45,7 +46,7 @@ describe("admission", () => {
 
   it.effect("cutAt: the effect's own result when it ends first; ShuttingDown, the effect interrupted, when the signal fires first", () =>
     Effect.gen(function*() {
-      const signal = Admission.makeSignal()
+      const signal = Race.makeSignal()
       assert.strictEqual(yield* Admission.cutAt(Effect.succeed(1), signal), 1)
       assert.strictEqual(yield* Admission.cutAt(Effect.as(Effect.yieldNow, 2), signal), 2)
 

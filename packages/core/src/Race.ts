@@ -1,0 +1,120 @@
+/**
+ * An effect raced against a time limit and a one-shot signal, at the cost of one fiber.
+ *
+ * `Effect.timeout` and `Effect.raceFirst` fork a fiber for each side, and the timer side runs
+ * `Effect.sleep` in its fiber; a stream with timeouts pays that on every pull, a request on every
+ * attempt. Here the raced effect runs in one child fiber and the caller waits on a callback that the
+ * child's end, a plain `setTimeout` or the signal's listener resumes. Under a clock other than the
+ * live one (a `TestClock`), the limit is that clock's `sleep` (`Effect.timeoutOrElse`), so tests
+ * that move time keep working.
+ */
+import { Duration, Effect, Fiber } from "effect"
+
+/**
+ * Something that happens once (a shutdown's deadline, the last request leaving). Plain callbacks
+ * listen to it, so waiting for it in a race costs no fiber of its own.
+ */
+export interface Signal {
+  readonly fired: () => boolean
+  /** Calls `listener` when the signal fires (at once if it has); the result stops listening. */
+  readonly listen: (listener: () => void) => () => void
+}
+
+/** A signal that never fires. */
+export const never: Signal = { fired: () => false, listen: () => () => {} }
+
+/** A signal and the function that fires it. */
+export const makeSignal = (): Signal & { readonly fire: () => void } => {
+  let listeners: Set<() => void> | undefined = new Set()
+  return {
+    fired: () => listeners === undefined,
+    listen: (listener) => {
+      if (listeners === undefined) {
+        listener()
+        return () => {}
+      }
+      const own = listeners
+      own.add(listener)
+      return () => own.delete(listener)
+    },
+    fire: () => {
+      const fired = listeners
+      listeners = undefined
+      fired?.forEach((listener) => listener())
+    }
+  }
+}
+
+/** Completes when `signal` fires. */
+export const awaitSignal = (signal: Signal): Effect.Effect<void> =>
+  Effect.callback((resume) => {
+    const stop = signal.listen(() => resume(Effect.void))
+    return Effect.sync(stop)
+  })
+
+/** The clock a fiber has when nothing replaced it. */
+const liveClock = Effect.runSync(Effect.clockWith(Effect.succeed))
+
+export interface Limits<E2, E3> {
+  /** The time limit in milliseconds (none when absent or infinite). */
+  readonly millis?: number | undefined
+  /** What the race ends with when the time is up. */
+  readonly onTime?: (() => Effect.Effect<never, E2>) | undefined
+  readonly signal?: Signal | undefined
+  /** What the race ends with when the signal fires first. */
+  readonly onSignal?: (() => Effect.Effect<never, E3>) | undefined
+}
+
+/**
+ * `self`, unless the time limit passes or the signal fires first: then `self` is interrupted and
+ * the race ends with `onTime()` or `onSignal()`. Nothing is started when the time is already up
+ * (`millis <= 0`) or the signal has fired.
+ */
+export const within = <A, E, R, E2 = never, E3 = never>(
+  self: Effect.Effect<A, E, R>,
+  limits: Limits<E2, E3>
+): Effect.Effect<A, E | E2 | E3, R> => {
+  const { millis, onSignal, onTime, signal } = limits
+  const timed = millis !== undefined && Number.isFinite(millis) && onTime !== undefined
+  const signalled = signal !== undefined && onSignal !== undefined
+  if (!timed && !signalled) return self
+  return Effect.suspend(() => {
+    if (signalled && signal.fired()) return onSignal()
+    if (timed && millis <= 0) return onTime()
+    return Effect.clockWith((clock) => {
+      if (timed && clock !== liveClock) {
+        const cut = signalled ? within(self, { signal, onSignal }) : self
+        return Effect.timeoutOrElse(cut, { duration: Duration.millis(millis), orElse: onTime })
+      }
+      return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
+        const done = fiber.pollUnsafe()
+        if (done !== undefined) return done
+        return Effect.callback<A, E | E2 | E3>((resume) => {
+          // The fiber still runs, so its observer cannot be called before the timer and the listener
+          // are set.
+          const stop = () => {
+            clearTimeout(timer)
+            stopListening()
+            stopObserving()
+          }
+          const cut = (after: () => Effect.Effect<never, E2 | E3>) => {
+            stop()
+            resume(Effect.andThen(Fiber.interrupt(fiber), after()))
+          }
+          const stopObserving = fiber.addObserver((exit) => {
+            stop()
+            resume(exit)
+          })
+          const timer = timed ? setTimeout(() => cut(onTime), millis) : undefined
+          const stopListening = signalled && !signal.fired() ? signal.listen(() => cut(onSignal)) : () => {}
+          // Fired while `self` started.
+          if (signalled && signal.fired()) cut(onSignal)
+          return Effect.suspend(() => {
+            stop()
+            return Fiber.interrupt(fiber)
+          })
+        })
+      })
+    })
+  })
+}
