@@ -1,22 +1,24 @@
 /**
- * Newline-delimited JSON (Ollama's native stream) as a `Stream` transformation: bytes in, parsed
- * values out. Lines may be split anywhere across network chunks; blank lines are ignored; the last line
- * needs no trailing newline.
+ * Newline-delimited JSON (Ollama's native stream): bytes in, parsed values out. Lines may be split
+ * anywhere across network chunks; blank lines are ignored; the last line needs no trailing newline.
  */
-import { Stream } from "effect"
+import type { Stream } from "effect"
 import * as InBand from "./InBand.ts"
 import type { StreamInterrupted } from "./ProviderError.ts"
 import { parseJson } from "./Sse.ts"
 
-/** A malformed line fails the stream with the provider's `StreamInterrupted`, after the lines before it. */
-export const decode = (provider: string) =>
-<E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | StreamInterrupted, R> =>
-  bytes.pipe(
-    Stream.decodeText,
-    Stream.splitLines,
-    Stream.filter((line) => line.trim().length > 0),
-    InBand.flatMap((line) => {
+/** The body's values as a framing (see `StreamMachine.decode`); a malformed line fails it. */
+export const body = (provider: string) => (): InBand.Framing<Uint8Array, unknown, StreamInterrupted> =>
+  InBand.compose(
+    InBand.compose(InBand.utf8(), InBand.lines()),
+    InBand.each((line: string) => {
+      if (line.trim().length === 0) return []
       const parsed = parseJson(provider, line)
       return parsed instanceof InBand.Failure ? parsed : [parsed]
     })
   )
+
+/** A malformed line fails the stream with the provider's `StreamInterrupted`, after the lines before it. */
+export const decode = (provider: string) =>
+<E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | StreamInterrupted, R> =>
+  InBand.framed(body(provider))(bytes)

@@ -2,12 +2,13 @@
  * Server-Sent Events as a `Stream` transformation: bytes in, events out. UTF-8 is decoded across
  * network chunk boundaries, `\r\n` / `\r` / `\n` all end lines, comments and `retry:` directives are
  * dropped, multi-line `data:` is joined, and an event left without its final blank line when the
- * source ends is still delivered. The parsing itself is Effect's `Sse.makeParser`.
+ * source ends is still delivered. The parsing itself is Effect's `Sse.makeParser`; the decoding
+ * steps are `InBand` framings, so that an adapter's whole decoding is one stream stage.
  */
 import { Stream } from "effect"
 import { Sse } from "effect/encoding"
 import * as InBand from "./InBand.ts"
-import { isProviderError, type ProviderError, StreamInterrupted } from "./ProviderError.ts"
+import { type ProviderError, StreamInterrupted } from "./ProviderError.ts"
 
 /** One dispatched SSE event. `event` is `"message"` when the source named none. */
 export interface SseEvent {
@@ -16,23 +17,27 @@ export interface SseEvent {
   readonly id: string | undefined
 }
 
+/**
+ * SSE text to events (Effect's `Sse.makeParser`); an event over 10 MiB is `onError`'s failure. An
+ * event left without its final blank line when the source ends is still dispatched.
+ */
+export const events = <E>(onError: (error: Sse.SseError) => E): InBand.Framing<string, SseEvent, E> => {
+  // The parser dispatches through a callback: into the output of the feed under way.
+  const target: { out: Array<SseEvent> } = { out: [] }
+  const parser = Sse.makeParser((event) => {
+    if (event._tag === "Event") target.out.push({ event: event.event, data: event.data, id: event.id })
+  })
+  const feed = (text: string, out: Array<SseEvent>) => {
+    target.out = out
+    const error = parser.feed(text)
+    return error === undefined ? undefined : new InBand.Failure(onError(error))
+  }
+  return { feed, flush: (out) => feed("\n\n", out) }
+}
+
 /** Decodes an SSE byte stream into events. Fails with `Sse.SseError` only when an event exceeds 10 MiB. */
 export const decode = <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<SseEvent, E | Sse.SseError, R> =>
-  Stream.suspend(() => {
-    const ready: Array<SseEvent> = []
-    const parser = Sse.makeParser((event) => {
-      if (event._tag === "Event") ready.push({ event: event.event, data: event.data, id: event.id })
-    })
-    return bytes.pipe(
-      Stream.decodeText,
-      // A source that ends without the final blank line still dispatches its last event.
-      Stream.concat(Stream.succeed("\n\n")),
-      InBand.flatMap((text) => {
-        const error = parser.feed(text)
-        return error === undefined ? ready.splice(0) : new InBand.Failure(error)
-      })
-    )
-  })
+  InBand.framed(() => InBand.compose(InBand.utf8(), events((error: Sse.SseError) => error)))(bytes)
 
 /**
  * An event's JSON payload, parsed; a malformed payload is never passed on as text: it is the
@@ -47,29 +52,26 @@ export const parseJson = (provider: string, data: string): unknown | InBand.Fail
   }
 }
 
+/** A provider's SSE text to events, an SSE-level failure as the provider's `StreamInterrupted`. */
+export const providerEvents = (provider: string): InBand.Framing<string, SseEvent, ProviderError> =>
+  events((error) => new StreamInterrupted({ provider, message: `${provider}: ${error.message}` }))
+
 /**
- * A provider's SSE body as the events that carry data; an SSE-level failure becomes the provider's
- * `StreamInterrupted`. What adapters start from.
+ * A provider's SSE body as `parse` makes the events that carry data into a machine's inputs (see
+ * `StreamMachine.decode`): what adapters start from.
  */
-export const providerEvents = <R>(
-  bytes: Stream.Stream<Uint8Array, ProviderError, R>,
-  provider: string
-): Stream.Stream<SseEvent, ProviderError, R> =>
-  decode(bytes).pipe(
-    Stream.mapError((error) =>
-      isProviderError(error) ? error : new StreamInterrupted({ provider, message: `${provider}: ${error.message}` })
-    ),
-    Stream.filter((event) => event.data.trim().length > 0)
+export const providerBody = <I>(
+  provider: string,
+  parse: (event: SseEvent) => ReadonlyArray<I> | InBand.Failure<ProviderError>
+) =>
+(): InBand.Framing<Uint8Array, I, ProviderError> =>
+  InBand.compose(
+    InBand.compose(InBand.utf8(), providerEvents(provider)),
+    InBand.each((event: SseEvent) => (event.data.trim().length > 0 ? parse(event) : []))
   )
 
-/** A provider's SSE body as the parsed JSON payload of each event (a malformed payload fails it). */
-export const providerJson = <R>(
-  bytes: Stream.Stream<Uint8Array, ProviderError, R>,
-  provider: string
-): Stream.Stream<unknown, ProviderError, R> =>
-  providerEvents(bytes, provider).pipe(
-    InBand.flatMap(({ data }) => {
-      const parsed = parseJson(provider, data)
-      return parsed instanceof InBand.Failure ? parsed : [parsed]
-    })
-  )
+/** An event's data as JSON (see `parseJson`). */
+export const json = (provider: string) => ({ data }: SseEvent): ReadonlyArray<unknown> | InBand.Failure<StreamInterrupted> => {
+  const parsed = parseJson(provider, data)
+  return parsed instanceof InBand.Failure ? parsed : [parsed]
+}

@@ -22,31 +22,43 @@ export interface Machine<S, I> {
   readonly end: (state: S) => ReadonlyArray<Output>
 }
 
-/** A source failure carried in band, so that it wins over whatever `end` would say about the cut. */
-class SourceFailure<E> {
-  readonly error: E
-  constructor(error: E) {
-    this.error = error
+/** `machine` as a framing: its state kept from one input to the next; `End` and a `ProviderError` stop it. */
+export const framing = <S, I>(machine: Machine<S, I>): InBand.Framing<I, StreamEvent, ProviderError> => {
+  const current = { state: machine.initial() }
+  const push = (outputs: ReadonlyArray<Output>, out: Array<StreamEvent>): InBand.Verdict<ProviderError> => {
+    for (const output of outputs) {
+      if (output === End) return InBand.End
+      if (isProviderError(output)) return new InBand.Failure(output)
+      out.push(output)
+    }
+    return undefined
+  }
+  return {
+    feed: (input, out) => {
+      const [next, outputs] = machine.step(current.state, input)
+      current.state = next
+      return push(outputs, out)
+    },
+    flush: (out) => push(machine.end(current.state), out)
   }
 }
 
+/**
+ * Inputs to events through `machine`, in one stream stage. A source failure wins over what `end`
+ * would say about the cut.
+ */
 export const run = <S, I>(machine: Machine<S, I>) =>
 <E, R>(inputs: Stream.Stream<I, E, R>): Stream.Stream<StreamEvent, E | ProviderError, R> =>
-  inputs.pipe(
-    Stream.map((input): I | SourceFailure<E> => input),
-    Stream.catch((error) => Stream.succeed(new SourceFailure(error))),
-    Stream.mapAccum(
-      machine.initial,
-      (state, input): readonly [S, ReadonlyArray<Output | SourceFailure<E>>] =>
-        input instanceof SourceFailure ? [state, [input]] : machine.step(state, input),
-      { onHalt: machine.end }
-    ),
-    Stream.takeWhile((output): output is StreamEvent | ProviderError | SourceFailure<E> => output !== End),
-    InBand.flatMap((output): ReadonlyArray<StreamEvent> | InBand.Failure<E | ProviderError> =>
-      output instanceof SourceFailure
-        ? new InBand.Failure(output.error)
-        : isProviderError(output)
-        ? new InBand.Failure(output)
-        : [output]
-    )
-  )
+  InBand.framed(() => framing(machine))(inputs)
+
+/**
+ * A body's bytes to events, in one stream stage: `body` makes the machine's inputs (`Sse.providerBody`,
+ * `Ndjson.body`), `machine` the events. Once the machine says `End`, nothing more is read (the
+ * connection is released when the stream ends).
+ */
+export const decode = <S, I, E2 extends ProviderError>(
+  body: () => InBand.Framing<Uint8Array, I, E2>,
+  machine: Machine<S, I>
+) =>
+<E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<StreamEvent, E | ProviderError, R> =>
+  InBand.framed(() => InBand.compose(body(), framing(machine)))(bytes)

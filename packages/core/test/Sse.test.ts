@@ -85,7 +85,7 @@ describe("Sse.decode", () => {
     Effect.gen(function*() {
       const seen: Array<unknown> = []
       const bytes = encoder.encode("data: {\"n\": 1}\n\ndata: {\"n\": 2}\n\ndata: {oops\n\ndata: {\"n\": 4}\n\n")
-      const error = yield* Sse.providerJson(Stream.succeed(bytes), "openai").pipe(
+      const error = yield* InBand.framed(Sse.providerBody("openai", Sse.json("openai")))(Stream.succeed(bytes)).pipe(
         Stream.runForEach((value) => Effect.sync(() => seen.push(value))),
         Effect.flip
       )

@@ -132,7 +132,5 @@ export const decodeStream = <R>(
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> => {
   const { provider } = context
-  return Sse.providerJson(bytes, provider).pipe(
-    StreamMachine.run(machine(context))
-  )
+  return StreamMachine.decode(Sse.providerBody(provider, Sse.json(provider)), machine(context))(bytes)
 }

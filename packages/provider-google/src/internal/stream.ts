@@ -6,8 +6,8 @@
  * Google appends after the frames as bare, indented JSON without `data:` (vercel/ai#5217), which an
  * SSE parser would otherwise skip, leaving a broken answer looking finished.
  */
-import { Stream } from "effect"
-import { JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
+import type { Stream } from "effect"
+import { InBand, JsonValue, ProviderError, type ProviderHttp, Sse, type StreamEvent, StreamMachine } from "@switchyard/core"
 import * as Decode from "./decode.ts"
 import * as Errors from "./errors.ts"
 
@@ -38,13 +38,20 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
 /** Whether a line is SSE syntax: blank, a comment, or a field Google uses. */
 const isSseLine = (line: string) => line === "" || line.startsWith(":") || /^(data|event|id|retry)(:|$)/.test(line)
 
-/** Bare lines become `data:` lines, so a bare JSON error arrives as one event (its lines joined). */
-const frameBareLines = <R>(bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>) =>
-  bytes.pipe(
-    Stream.decodeText,
-    Stream.splitLines,
-    Stream.map((line) => `${isSseLine(line) ? line : `data: ${line}`}\n`),
-    Stream.encodeText
+/**
+ * The body's JSON frames: its lines, bare ones made `data:` lines (so a bare JSON error arrives as
+ * one event, its lines joined), as SSE.
+ */
+const body = (provider: string) => (): InBand.Framing<Uint8Array, unknown, ProviderError.ProviderError> =>
+  InBand.compose(
+    InBand.compose(
+      InBand.compose(InBand.utf8(), InBand.lines()),
+      InBand.each((line: string) => [`${isSseLine(line) ? line : `data: ${line}`}\n`])
+    ),
+    InBand.compose(
+      Sse.providerEvents(provider),
+      InBand.each((event: Sse.SseEvent) => (event.data.trim().length > 0 ? Sse.json(provider)(event) : []))
+    )
   )
 
 /** SSE bytes to canonical events. */
@@ -52,4 +59,4 @@ export const decodeStream = <R>(
   bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>,
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> =>
-  Sse.providerJson(frameBareLines(bytes), context.provider).pipe(StreamMachine.run(machine(context)))
+  StreamMachine.decode(body(context.provider), machine(context))(bytes)

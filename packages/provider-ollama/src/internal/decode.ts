@@ -155,7 +155,7 @@ export const decodeStream = <R>(
   bytes: Stream.Stream<Uint8Array, ProviderError.ProviderError, R>,
   context: ProviderHttp.CallContext
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError, R> =>
-  bytes.pipe(Ndjson.decode(context.provider), StreamMachine.run(machine(context)))
+  StreamMachine.decode(Ndjson.body(context.provider), machine(context))(bytes)
 
 const isFailure = (output: StreamMachine.Output): output is ProviderError.ProviderError =>
   output !== StreamMachine.End && ProviderError.isProviderError(output)

@@ -149,8 +149,5 @@ export const decodeStream = (host: Host) =>
     const parsed = Sse.parseJson(provider, data)
     return parsed instanceof InBand.Failure ? parsed : [{ event, data: JsonValue.record(parsed) }]
   }
-  return Sse.providerEvents(bytes, provider).pipe(
-    InBand.flatMap(parse),
-    StreamMachine.run(machine(host, context))
-  )
+  return StreamMachine.decode(Sse.providerBody(provider, parse), machine(host, context))(bytes)
 }

@@ -183,8 +183,5 @@ export const decodeStream = <R>(
     const parsed = Sse.parseJson(provider, data)
     return parsed instanceof InBand.Failure ? parsed : [{ event, data: parsed }]
   }
-  return Sse.providerEvents(bytes, provider).pipe(
-    InBand.flatMap(parse),
-    StreamMachine.run(machine(context))
-  )
+  return StreamMachine.decode(Sse.providerBody(provider, parse), machine(context))(bytes)
 }
