@@ -7,7 +7,7 @@
  * what one whole-answer attempt may (`timeouts.total`, else half the deadline): a route that keeps
  * failing slowly never takes the time the next route needs.
  */
-import { Clock, Context, Duration, Effect, Exit, Layer, type Pull, Ref, Scope, Stream } from "effect"
+import { type Array as Arr, Cause, Channel, Clock, Context, Duration, Effect, Exit, Layer, Pull, Scope, Stream } from "effect"
 import type { ProviderError, StreamEvent } from "@switchyard/core"
 import * as Deadline from "./Deadline.ts"
 import * as FailoverPolicy from "./FailoverPolicy.ts"
@@ -74,6 +74,52 @@ export interface RouterShape {
   /** The order `run` and `stream` would try `routes` in now: the strategy's, open breakers last. */
   readonly order: (routes: ReadonlyArray<Route>, options?: RequestOptions) => Effect.Effect<Array<Route>>
 }
+
+/**
+ * A committed stream, in one stage: its first events, then the rest of the attempt's pull. The events
+ * that reached the consumer are counted for a break's `StreamBroken`; `done` runs at a normal end; the
+ * attempt's scope (its upstream connection) is closed when the stream ends, however it ends.
+ */
+const committedStream = (committed: {
+  readonly head: ReadonlyArray<StreamEvent.StreamEvent>
+  readonly rest: Pull.Pull<ReadonlyArray<StreamEvent.StreamEvent>, ProviderError.ProviderError>
+  readonly scope: Scope.Closeable
+  readonly attempts: ReadonlyArray<Attempt>
+  readonly done: Effect.Effect<void>
+}): Stream.Stream<StreamEvent.StreamEvent, StreamBroken> =>
+  Stream.fromChannel(Channel.fromTransform((_, streamScope) =>
+    Effect.map(
+      Scope.addFinalizer(streamScope, Scope.close(committed.scope, Exit.void)),
+      () => {
+        // The head not yet delivered, and how many events were.
+        const progress: { head: ReadonlyArray<StreamEvent.StreamEvent> | undefined; delivered: number } = {
+          head: committed.head.length > 0 ? committed.head : undefined,
+          delivered: 0
+        }
+        const deliver = (events: ReadonlyArray<StreamEvent.StreamEvent>) => {
+          progress.delivered += events.length
+          return Effect.succeed(events as Arr.NonEmptyReadonlyArray<StreamEvent.StreamEvent>)
+        }
+        const rest = Pull.matchEffect(committed.rest, {
+          onSuccess: deliver,
+          onFailure: (cause) => {
+            const error = Cause.findErrorOption(cause)
+            return error._tag === "Some"
+              ? Effect.fail(new StreamBroken({ error: error.value, delivered: progress.delivered, attempts: committed.attempts }))
+              : Effect.failCause(cause as Cause.Cause<never>)
+          },
+          onDone: () => Effect.andThen(committed.done, Cause.done())
+        })
+        const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<StreamEvent.StreamEvent>, StreamBroken> = Effect.suspend(() => {
+          const head = progress.head
+          if (head === undefined) return rest
+          progress.head = undefined
+          return deliver(head)
+        })
+        return pull
+      }
+    )
+  ))
 
 /**
  * A whole answer has no first token to watch, so a silent route is only noticed by a limit on the
@@ -162,25 +208,12 @@ export const make = (
         const { head, rest, scope } = result.value
         const attempts = [...result.attempts]
         const startedAt = attempts[attempts.length - 1]?.startedAt ?? p.deadline.startedAt
-        // How many events reached the consumer: what a `StreamBroken` reports.
-        const delivered = yield* Ref.make(0)
-        const tail = Stream.fromPull(
-          Effect.succeed(rest as Pull.Pull<readonly [StreamEvent.StreamEvent, ...Array<StreamEvent.StreamEvent>], ProviderError.ProviderError>)
-        )
         const done = Effect.flatMap(Clock.currentTimeMillis, (now) =>
           stats.observe(key(result.route), "total", now - startedAt))
         return {
           route: result.route,
           attempts,
-          stream: Stream.fromIterable(head).pipe(
-            Stream.concat(tail),
-            Stream.mapArrayEffect((events) => Effect.as(Ref.update(delivered, (n) => n + events.length), events)),
-            Stream.concat(Stream.fromEffectDrain(done)),
-            Stream.catch((error) =>
-              Stream.fromEffect(Effect.flatMap(Ref.get(delivered), (count) => Effect.fail(new StreamBroken({ error, delivered: count, attempts }))))
-            ),
-            Stream.ensuring(Scope.close(scope, Exit.void))
-          )
+          stream: committedStream({ head, rest, scope, attempts, done })
         }
       }).pipe(withServices)
 
