@@ -10,7 +10,7 @@
  * Embeddings are metered the same way: input tokens as the provider reported them, else counted
  * from the input texts (the answer then carries that estimate as its usage), no output.
  */
-import { Cause, Clock, Context, Effect, Exit, Layer, Option, Ref, Stream } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 import * as GatewayMetrics from "./GatewayMetrics.ts"
@@ -272,20 +272,29 @@ export const make = Effect.gen(function*() {
           )
         )).pipe(Effect.withSpan(`chat ${request.model}`, { kind: "client", attributes: chatSpanAttributes(provider.name, request) }, { captureStackTrace: false })),
     stream: (request) =>
-      Stream.unwrap(Effect.gen(function*() {
-        const startedAt = yield* Clock.currentTimeMillis
-        const progress = yield* Ref.make(started)
-        return provider.stream(request).pipe(
-          // One update per chunk of events that arrived together.
-          Stream.mapArrayEffect((events) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.as(Ref.update(progress, (p) => stepAt(p, events, now)), events))
-          ),
-          Stream.onExit((exit) =>
-            Effect.flatMap(Ref.get(progress), (p) =>
-              record(provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt))
-          )
-        )
-      })).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }, captureStackTrace: false })),
+      // One stage: each chunk of events that arrived together steps the progress; the attempt is
+      // recorded once, when the stream fails or ends, or when its consumer stops reading.
+      Stream.transformPull(provider.stream(request), (pull, scope) =>
+        Effect.clockWith((clock) => {
+          const startedAt = clock.currentTimeMillisUnsafe()
+          const attempt: { progress: Progress; recorded: boolean } = { progress: started, recorded: false }
+          // Called where nothing interrupts it (an exit handler, a finalizer): in the pull's own
+          // context, its attempt's, when the pull ends or is interrupted (a timeout, a losing hedge).
+          const settle = (exit: Exit.Exit<unknown, unknown>) =>
+            Effect.suspend(() => {
+              if (attempt.recorded) return Effect.void
+              attempt.recorded = true
+              const p = attempt.progress
+              return record(provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt)
+            })
+          const metered = Effect.onExit(pull, (exit) => {
+            if (Exit.isFailure(exit)) return settle(Pull.doneExitFromCause(exit.cause))
+            attempt.progress = stepAt(attempt.progress, exit.value, clock.currentTimeMillisUnsafe())
+            return Effect.void
+          })
+          return Effect.as(Scope.addFinalizerExit(scope, settle), metered)
+        })
+      ).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }, captureStackTrace: false })),
     ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
   })
 
