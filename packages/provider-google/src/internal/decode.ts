@@ -49,16 +49,16 @@ interface PendingCall {
 }
 
 interface Candidate {
-  finishReason: string | undefined
-  readonly calls: Array<PendingCall>
+  readonly finishReason: string | undefined
+  readonly calls: ReadonlyArray<PendingCall>
 }
 
-/** What an answer has said so far; mutable, one per call. */
+/** What an answer has said so far. */
 export interface State {
-  responseId: string | undefined
-  readonly candidates: Map<number, Candidate>
-  usage: JsonValue.JsonObject | undefined
-  blockReason: string | undefined
+  readonly responseId: string | undefined
+  readonly candidates: ReadonlyMap<number, Candidate>
+  readonly usage: JsonValue.JsonObject | undefined
+  readonly blockReason: string | undefined
 }
 
 export const initial = (): State => ({ responseId: undefined, candidates: new Map(), usage: undefined, blockReason: undefined })
@@ -74,52 +74,64 @@ const usageOf = (u: JsonValue.JsonObject): Usage.Usage => {
   })
 }
 
-const candidateState = (state: State, index: number): Candidate => {
-  let candidate = state.candidates.get(index)
-  if (candidate === undefined) {
-    candidate = { finishReason: undefined, calls: [] }
-    state.candidates.set(index, candidate)
-  }
-  return candidate
+const noCandidate: Candidate = { finishReason: undefined, calls: [] }
+
+/** A part's calls: a function call waits; a `functionResponse` drops the first waiting call of its name (run by Google). */
+const partCalls = (calls: ReadonlyArray<PendingCall>, part: JsonValue.JsonObject): ReadonlyArray<PendingCall> => {
+  const call = record(part["functionCall"])
+  const response = record(part["functionResponse"])
+  if (call !== undefined) return [...calls, { name: string(call["name"]) ?? "", args: call["args"] ?? {}, id: string(call["id"]) }]
+  if (response === undefined) return calls
+  const ran = calls.findIndex((pending) => pending.name === string(response["name"]))
+  return ran < 0 ? calls : calls.filter((_, n) => n !== ran)
 }
 
-/** The events one response (or stream chunk) adds; calls, usage and finish wait for `end`. */
+/** One candidate of a response: its text and reasoning now, its calls and finish reason kept for `end`. */
+const candidateEvents = (
+  candidate: Candidate,
+  index: number,
+  c: JsonValue.JsonObject
+): readonly [Candidate, ReadonlyArray<StreamEvent.StreamEvent>] => {
+  const out: Array<StreamEvent.StreamEvent> = []
+  let calls = candidate.calls
+  for (const p of array(record(c["content"])?.["parts"])) {
+    const part = record(p)
+    if (part === undefined) continue
+    const text = string(part["text"])
+    if (text !== undefined && text !== "") {
+      out.push({ _tag: part["thought"] === true ? "ReasoningDelta" : "TextDelta", choice: index, text })
+    } else {
+      calls = partCalls(calls, part)
+    }
+  }
+  return [{ finishReason: string(c["finishReason"]) ?? candidate.finishReason, calls }, out]
+}
+
+/** The next state and the events one response (or stream chunk) adds; calls, usage and finish wait for `end`. */
 export const observe = (
   state: State,
   body: JsonValue.JsonObject,
   context: ProviderHttp.CallContext
-): Array<StreamEvent.StreamEvent> => {
-  const out: Array<StreamEvent.StreamEvent> = []
-  if (state.responseId === undefined) {
-    state.responseId = string(body["responseId"]) ?? ""
-    out.push({ _tag: "ResponseStart", id: state.responseId, model: string(body["modelVersion"]) ?? context.model, created: 0 })
-  }
+): readonly [State, ReadonlyArray<StreamEvent.StreamEvent>] => {
+  const responseId = state.responseId ?? string(body["responseId"]) ?? ""
+  const out: Array<StreamEvent.StreamEvent> = state.responseId === undefined
+    ? [{ _tag: "ResponseStart", id: responseId, model: string(body["modelVersion"]) ?? context.model, created: 0 }]
+    : []
+  const candidates = new Map(state.candidates)
   array(body["candidates"]).forEach((raw, position) => {
     const c = record(raw)
     if (c === undefined) return
     const index = number(c["index"]) ?? position
-    const candidate = candidateState(state, index)
-    for (const p of array(record(c["content"])?.["parts"])) {
-      const part = record(p)
-      if (part === undefined) continue
-      const text = string(part["text"])
-      const call = record(part["functionCall"])
-      const response = record(part["functionResponse"])
-      if (text !== undefined && text !== "") {
-        out.push({ _tag: part["thought"] === true ? "ReasoningDelta" : "TextDelta", choice: index, text })
-      } else if (call !== undefined) {
-        candidate.calls.push({ name: string(call["name"]) ?? "", args: call["args"] ?? {}, id: string(call["id"]) })
-      } else if (response !== undefined) {
-        const ran = candidate.calls.findIndex((pending) => pending.name === string(response["name"]))
-        if (ran >= 0) candidate.calls.splice(ran, 1)
-      }
-    }
-    candidate.finishReason = string(c["finishReason"]) ?? candidate.finishReason
+    const [candidate, events] = candidateEvents(candidates.get(index) ?? noCandidate, index, c)
+    candidates.set(index, candidate)
+    out.push(...events)
   })
-  const usage = record(body["usageMetadata"])
-  if (usage !== undefined) state.usage = usage
-  state.blockReason = string(record(body["promptFeedback"])?.["blockReason"]) ?? state.blockReason
-  return out
+  return [{
+    responseId,
+    candidates,
+    usage: record(body["usageMetadata"]) ?? state.usage,
+    blockReason: string(record(body["promptFeedback"])?.["blockReason"]) ?? state.blockReason
+  }, out]
 }
 
 /** Whether the answer has ended (a finish reason or a blocked prompt), as opposed to being cut. */

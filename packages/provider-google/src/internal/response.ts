@@ -12,7 +12,7 @@ export const decodeResponse = (
   context: ProviderHttp.CallContext
 ): Effect.Effect<ChatResponse.ChatResponse, ProviderError.ProviderError> => {
   const chunks = (Array.isArray(body) ? body : [body]).map(JsonValue.record)
-  const state = Decode.initial()
+  let state = Decode.initial()
   const events: Array<StreamEvent.StreamEvent> = []
   for (const chunk of chunks) {
     if (chunk === undefined) {
@@ -21,7 +21,9 @@ export const decodeResponse = (
       )
     }
     if (chunk["error"] != null) return Effect.fail(Errors.errorOf(context.provider, chunk))
-    events.push(...Decode.observe(state, chunk, context))
+    const [next, added] = Decode.observe(state, chunk, context)
+    state = next
+    events.push(...added)
   }
   return Effect.succeed(StreamAccumulator.assemble([...events, ...Decode.end(state)]))
 }

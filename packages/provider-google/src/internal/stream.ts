@@ -17,16 +17,19 @@ export const machine = (context: ProviderHttp.CallContext): StreamMachine.Machin
     initial: Decode.initial,
     step: (state, input) => {
       const out: Array<StreamMachine.Output> = []
+      let next = state
       for (const item of Array.isArray(input) ? input : [input]) {
         const body = JsonValue.record(item)
         if (body === undefined) {
           const message = `${provider}: a stream chunk is not a JSON object`
-          return [state, [...out, new ProviderError.StreamInterrupted({ provider, message })]]
+          return [next, [...out, new ProviderError.StreamInterrupted({ provider, message })]]
         }
-        if (body["error"] != null) return [state, [...out, Errors.errorOf(provider, body)]]
-        out.push(...Decode.observe(state, body, context))
+        if (body["error"] != null) return [next, [...out, Errors.errorOf(provider, body)]]
+        const [after, events] = Decode.observe(next, body, context)
+        next = after
+        out.push(...events)
       }
-      return [state, out]
+      return [next, out]
     },
     end: (state) =>
       Decode.isFinished(state)

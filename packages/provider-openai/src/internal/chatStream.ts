@@ -24,27 +24,21 @@ export interface Input {
 }
 
 interface ChoiceState {
-  finished: boolean
+  readonly finished: boolean
   /** Tool call index → id, in the order they started. */
-  readonly calls: Map<number, string>
+  readonly calls: ReadonlyMap<number, string>
   /** The call that un-indexed pieces belong to. */
-  current: number | undefined
+  readonly current: number | undefined
 }
 
-/** Mutable per call; `initial` makes a fresh one for every stream. */
 export interface State {
-  started: boolean
-  readonly choices: Map<number, ChoiceState>
+  readonly started: boolean
+  readonly choices: ReadonlyMap<number, ChoiceState>
 }
 
-const choiceState = (state: State, index: number): ChoiceState => {
-  let choice = state.choices.get(index)
-  if (choice === undefined) {
-    choice = { finished: false, calls: new Map(), current: undefined }
-    state.choices.set(index, choice)
-  }
-  return choice
-}
+type Step<S> = readonly [S, ReadonlyArray<StreamEvent.StreamEvent>]
+
+const newChoice: ChoiceState = { finished: false, calls: new Map(), current: undefined }
 
 /** Which call a tool-call piece belongs to. */
 const callIndex = (choice: ChoiceState, call: Decode.Json, position: number): number => {
@@ -58,7 +52,23 @@ const callIndex = (choice: ChoiceState, call: Decode.Json, position: number): nu
   return choice.current ?? position
 }
 
-const deltaEvents = (choice: ChoiceState, index: number, delta: Decode.Json): Array<StreamEvent.StreamEvent> => {
+/** One tool-call piece: its call started if new and made current, and its arguments. */
+const toolCallPiece = (choice: ChoiceState, index: number, call: Decode.Json, position: number): Step<ChoiceState> => {
+  const fn = JsonValue.record(call["function"]) ?? {}
+  const i = callIndex(choice, call, position)
+  const started = choice.calls.has(i)
+  const id = JsonValue.string(call["id"]) ?? `call_${index}_${i}`
+  const args = JsonValue.string(fn["arguments"])
+  return [
+    { ...choice, calls: started ? choice.calls : new Map(choice.calls).set(i, id), current: i },
+    [
+      ...(started ? [] : [{ _tag: "ToolCallStart", choice: index, index: i, id, name: JsonValue.string(fn["name"]) ?? "" } as const]),
+      ...(args !== undefined && args !== "" ? [{ _tag: "ToolCallDelta", choice: index, index: i, arguments: args } as const] : [])
+    ]
+  ]
+}
+
+const deltaEvents = (choice: ChoiceState, index: number, delta: Decode.Json): Step<ChoiceState> => {
   const out: Array<StreamEvent.StreamEvent> = []
   const { reasoning, text } = Decode.contentPieces(delta["content"])
   const allReasoning = Decode.reasoningOf(delta) + reasoning
@@ -66,49 +76,49 @@ const deltaEvents = (choice: ChoiceState, index: number, delta: Decode.Json): Ar
   if (text !== "") out.push({ _tag: "TextDelta", choice: index, text })
   const refusal = JsonValue.string(delta["refusal"])
   if (refusal !== undefined && refusal !== "") out.push({ _tag: "RefusalDelta", choice: index, text: refusal })
+  let next = choice
   JsonValue.array(delta["tool_calls"]).forEach((piece, position) => {
     const call = JsonValue.record(piece)
     if (call === undefined) return
-    const fn = JsonValue.record(call["function"]) ?? {}
-    const i = callIndex(choice, call, position)
-    if (!choice.calls.has(i)) {
-      const id = JsonValue.string(call["id"]) ?? `call_${index}_${i}`
-      choice.calls.set(i, id)
-      out.push({ _tag: "ToolCallStart", choice: index, index: i, id, name: JsonValue.string(fn["name"]) ?? "" })
-    }
-    choice.current = i
-    const args = JsonValue.string(fn["arguments"])
-    if (args !== undefined && args !== "") out.push({ _tag: "ToolCallDelta", choice: index, index: i, arguments: args })
+    const [after, events] = toolCallPiece(next, index, call, position)
+    next = after
+    out.push(...events)
   })
-  return out
+  return [next, out]
+}
+
+/** One choice of a chunk: its deltas, and its finish the first time one comes. */
+const choiceEvents = (choices: ReadonlyMap<number, ChoiceState>, c: Decode.Json): Step<ReadonlyMap<number, ChoiceState>> => {
+  const index = typeof c["index"] === "number" ? c["index"] : 0
+  const delta = JsonValue.record(c["delta"]) ?? JsonValue.record(c["message"]) ?? {}
+  const [choice, out] = deltaEvents(choices.get(index) ?? newChoice, index, delta)
+  const finish = Decode.finishOf(c)
+  const finishing = finish !== undefined && !choice.finished
+  const next = finishing ? { ...choice, finished: true } : choice
+  return [
+    choices.get(index) === next ? choices : new Map(choices).set(index, next),
+    finishing ? [...out, { _tag: "Finish", choice: index, reason: Decode.finishReason(finish), raw: finish }] : out
+  ]
 }
 
 /** The stream machine of one call. */
 export const machine = (host: Host, context: ProviderHttp.CallContext): StreamMachine.Machine<State, Input> => {
   const { provider } = context
 
-  const chunk = (state: State, input: Input, body: Decode.Json): Array<StreamMachine.Output> => {
-    const out: Array<StreamMachine.Output> = []
-    if (!state.started) {
-      state.started = true
-      out.push(Decode.responseStart(body, context))
-    }
+  const chunk = (state: State, input: Input, body: Decode.Json): readonly [State, ReadonlyArray<StreamMachine.Output>] => {
+    const out: Array<StreamMachine.Output> = state.started ? [] : [Decode.responseStart(body, context)]
+    let choices = state.choices
     for (const raw of JsonValue.array(body["choices"])) {
       const c = JsonValue.record(raw)
       if (c === undefined) continue
-      const index = typeof c["index"] === "number" ? c["index"] : 0
-      const choice = choiceState(state, index)
-      out.push(...deltaEvents(choice, index, JsonValue.record(c["delta"]) ?? JsonValue.record(c["message"]) ?? {}))
-      const finish = Decode.finishOf(c)
-      if (finish !== undefined && !choice.finished) {
-        choice.finished = true
-        out.push({ _tag: "Finish", choice: index, reason: Decode.finishReason(finish), raw: finish })
-      }
+      const [after, events] = choiceEvents(choices, c)
+      choices = after
+      out.push(...events)
     }
     const usage = Decode.usageIn(host, body)
     if (usage !== undefined) out.push({ _tag: "UsageReport", usage })
     if (input.event === "error" || body["error"] != null) out.push(Decode.inBandError(host, provider, body))
-    return out
+    return [{ started: true, choices }, out]
   }
 
   /** `[DONE]`: choices the host never finished (some send no `finish_reason`) stopped normally. */
@@ -124,7 +134,7 @@ export const machine = (host: Host, context: ProviderHttp.CallContext): StreamMa
     if (input.data === undefined) {
       return [state, [new ProviderError.StreamInterrupted({ provider, message: `${provider}: a stream chunk is not a JSON object` })]]
     }
-    return [state, chunk(state, input, input.data)]
+    return chunk(state, input, input.data)
   }
 
   const end = (state: State): ReadonlyArray<StreamMachine.Output> => {
