@@ -9,7 +9,7 @@
  * rate limits that apply (`RateLimits`: one request, and its estimated tokens when a tokens limit
  * applies) and then in the budgets; both are settled to what the attempts really used when it ends.
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Ref, Scope, Stream } from "effect"
+import { type Array as Arr, Cause, Channel, Clock, Context, Duration, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
 import {
   type ChatRequest,
   type ChatResponse,
@@ -129,6 +129,49 @@ export class Gateway extends Context.Service<Gateway, {
   /** The configured aliases and their routes, in config order. */
   readonly aliases: ReadonlyArray<{ readonly alias: string; readonly routes: ReadonlyArray<Route> }>
 }>()("@switchyard/gateway/Gateway") {}
+
+/**
+ * The events of a committed stream, in one stage: what reached the client is stepped per chunk
+ * (`Recovery.deliver`), so that when the stream breaks `takeover` can continue it on another route;
+ * `release` runs when the stream ends, however it ends.
+ */
+const recoverable = (
+  committed: Stream.Stream<StreamEvent.StreamEvent, RoutingError.StreamBroken>,
+  takeover: (
+    broken: RoutingError.StreamBroken,
+    delivered: Recovery.Delivered
+  ) => Effect.Effect<Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>>,
+  release: Effect.Effect<void>
+): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> =>
+  Stream.fromChannel(Channel.fromTransform((upstream, scope) =>
+    Effect.gen(function*() {
+      yield* Scope.addFinalizer(scope, release)
+      type Events = Pull.Pull<Arr.NonEmptyReadonlyArray<StreamEvent.StreamEvent>, ProviderError.ProviderError>
+      // Until it breaks: the committed stream's pull and what it delivered; then the takeover's pull.
+      const source: { delivered: Recovery.Delivered; takenOver: Events | undefined } = {
+        delivered: Recovery.nothingDelivered,
+        takenOver: undefined
+      }
+      const first = yield* Channel.toTransform(committed.channel)(upstream, scope)
+      const fromFirst: Events = Pull.matchEffect(first, {
+        onSuccess: (events) => {
+          source.delivered = events.reduce(Recovery.deliver, source.delivered)
+          return Effect.succeed(events)
+        },
+        onFailure: (cause) => {
+          const broken = Cause.findErrorOption(cause)
+          if (broken._tag === "None") return Effect.failCause(cause as Cause.Cause<never>)
+          return Effect.flatMap(takeover(broken.value, source.delivered), (stream) =>
+            Effect.flatMap(Channel.toTransform(stream.channel)(upstream, scope), (pull) => {
+              source.takenOver = pull
+              return pull
+            }))
+        },
+        onDone: () => Cause.done()
+      })
+      return Effect.suspend(() => source.takenOver ?? fromFirst)
+    })
+  ))
 
 export const make = (config: GatewayConfig) =>
   Effect.gen(function*() {
@@ -468,8 +511,6 @@ export const make = (config: GatewayConfig) =>
             Effect.onError(() => Effect.andThen(Scope.close(scope, Exit.void), p.settle))
           )
         yield* logAttempts(routed.attempts)
-        // What reached the client, in case the stream breaks and another route has to take over.
-        const delivered = yield* Ref.make(Recovery.nothingDelivered)
         // The routes that can take over, built only when a stream breaks.
         const candidates = () =>
           [...p.routes.filter((r) => label(r) !== label(routed.route)), routed.route].map((route) => ({
@@ -481,19 +522,12 @@ export const make = (config: GatewayConfig) =>
                 Stream.provideService(CurrentAttempt, p.asAttempt("fallback"))
               )
           }))
-        const events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> = routed.stream.pipe(
-          // One update per chunk of events that arrived together.
-          Stream.mapArrayEffect((events) => Effect.as(Ref.update(delivered, (d) => events.reduce(Recovery.deliver, d)), events)),
-          Stream.catch((broken) =>
-            Stream.unwrap(Effect.flatMap(Ref.get(delivered), (sofar) =>
-              Effect.as(
-                Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
-                Recovery.recover(request, sofar, candidates(), broken.error)
-              )))
-          ),
-          Stream.ensuring(Scope.close(scope, Exit.void)),
-          Stream.ensuring(p.settle)
-        )
+        const takeover = (broken: RoutingError.StreamBroken, delivered: Recovery.Delivered) =>
+          Effect.as(
+            Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
+            Recovery.recover(request, delivered, candidates(), broken.error)
+          )
+        const events = recoverable(routed.stream, takeover, Effect.andThen(Scope.close(scope, Exit.void), p.settle))
         return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
       }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }, { captureStackTrace: false }))
 
