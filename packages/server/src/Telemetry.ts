@@ -150,7 +150,8 @@ const otlpLayer = (
 
 /**
  * The telemetry of a gateway: its own metrics registry (so two gateways in one process count
- * apart), the log level, the request log switch, and OTLP export when a collector is set.
+ * apart), the log level, the request log switch, and OTLP export when a collector is set (without
+ * one, tracing is off).
  */
 export const layer = (
   settings: Settings,
@@ -161,8 +162,10 @@ export const layer = (
     Layer.succeed(References.MinimumLogLevel, settings.logLevel),
     Layer.succeed(RequestLogEnabled, settings.requestLog),
     // The exporter reads the metrics from the registry it is built with: this gateway's.
+    // Without a collector no span is ever read: none is made (Effect's native spans cost every
+    // request their attributes, and every stream its span until it ends).
     Option.match(settings.otlp, {
-      onNone: () => registry,
+      onNone: () => Layer.merge(registry, Layer.succeed(References.TracerEnabled, false)),
       onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> => otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry))
     })
   )
