@@ -1,7 +1,7 @@
 /**
  * The `CostLedger` service: one row per attempt (see `LedgerEntry.Entry`), and the usage totals that
  * `GET /v1/usage` and `switchyard costs` report. Three backends: memory (tests, demos), SQLite through
- * `node:sqlite` (a file; WAL + `synchronous = FULL`, so an acknowledged write survives `kill -9`), and
+ * `node:sqlite` (a file; WAL, so an acknowledged write survives `kill -9`; `synchronous: "full"` for a power cut too), and
  * PostgreSQL through `@effect/sql-pg`. `layerSql` runs the same tables on any other `SqlClient`.
  */
 import { Context, Data, Effect, Layer, type Scope } from "effect"
@@ -119,6 +119,11 @@ export interface SqliteOptions {
   readonly table?: string | undefined
   /** How long a write waits for another process's lock, in ms. Default 5000. */
   readonly busyTimeoutMs?: number | undefined
+  /**
+   * `normal` (default): an acknowledged row survives the process being killed; `full`: a power cut
+   * too, with an fsync per committed batch.
+   */
+  readonly synchronous?: SqliteClient.Synchronous | undefined
 }
 
 /** A `SqlClient` that `client` opens (for the layer's lifetime). */
@@ -131,10 +136,10 @@ const clientLayer = <E>(
 
 /**
  * The ledger's database as a `SqlClient`, for what else lives beside the ledger (virtual keys): a
- * SQLite file (WAL, `synchronous = FULL`) opened once and shared by every layer it is provided to.
+ * SQLite file (WAL) opened once and shared by every layer it is provided to.
  */
 export const sqliteClient = (options: Omit<SqliteOptions, "table">): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
-  clientLayer(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs }))
+  clientLayer(SqliteClient.make({ filename: options.filename, busyTimeoutMs: options.busyTimeoutMs, synchronous: options.synchronous }))
 
 /**
  * The ledger's PostgreSQL database as a `SqlClient` (a pool, `PgClient` options). The driver is
@@ -143,7 +148,7 @@ export const sqliteClient = (options: Omit<SqliteOptions, "table">): Layer.Layer
 export const postgresClient = (options: PgClient.PgPoolConfig): Layer.Layer<SqlClient.SqlClient, LedgerError> =>
   clientLayer(Effect.flatMap(Effect.promise(() => import("@effect/sql-pg/PgClient")), (Pg) => Pg.make(options)))
 
-/** The ledger in a SQLite file (WAL, `synchronous = FULL`). */
+/** The ledger in a SQLite file (WAL; see `SqliteOptions.synchronous`). */
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<CostLedger, LedgerError> =>
   layerSql({ table: options.table }).pipe(Layer.provide(sqliteClient(options)))
 

@@ -1,5 +1,6 @@
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { SqlClient } from "effect/sql"
 import * as Usage from "@switchyard/core/Usage"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -49,6 +50,18 @@ describe("CostLedger (SQLite) durability", () => {
       assert.deepStrictEqual(missing, [])
       assert.strictEqual(new DatabaseSync(filename).prepare("PRAGMA journal_mode").get()?.["journal_mode"], "wal")
     }), 60_000)
+
+  it.effect("synchronous: NORMAL by default (a crash loses nothing, kill -9 above), FULL on request (a power cut neither)", () =>
+    Effect.gen(function*() {
+      const level = (synchronous?: "normal" | "full") =>
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ synchronous: number }>`PRAGMA synchronous`).pipe(
+          Effect.map((rows) => rows[0]?.synchronous),
+          Effect.provide(CostLedger.sqliteClient({ filename: join(directory, "synchronous.db"), synchronous }))
+        )
+      assert.strictEqual(yield* level(), 1)
+      assert.strictEqual(yield* level("normal"), 1)
+      assert.strictEqual(yield* level("full"), 2)
+    }))
 
   it.effect("rows outlive the layer: a new layer on the same file reads them", () =>
     Effect.gen(function*() {

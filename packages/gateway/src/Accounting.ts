@@ -54,7 +54,7 @@ const database = (config: GatewayConfig, baseDir: string): Layer.Layer<SqlClient
       return undefined
     case "sqlite": {
       const path = ledger.path ?? defaultLedgerFile
-      return CostLedger.sqliteClient({ filename: isAbsolute(path) ? path : join(baseDir, path) })
+      return CostLedger.sqliteClient({ filename: isAbsolute(path) ? path : join(baseDir, path), synchronous: ledger.synchronous })
     }
     case "postgres":
       return CostLedger.postgresClient({ url: ledger.url })

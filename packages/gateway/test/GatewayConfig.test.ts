@@ -70,6 +70,15 @@ describe("GatewayConfig", () => {
       assert.include(error.problems[0]?.message, "unknown provider \"groq\"")
     }))
 
+  it.effect("ledger.synchronous: normal or full, anything else refused at its path", () =>
+    Effect.gen(function*() {
+      const base = { providers: { openai: { kind: "openai" } } }
+      const full = yield* GatewayConfig.decode({ ...base, ledger: { kind: "sqlite", synchronous: "full" } }, "inline", {})
+      assert.deepStrictEqual(full.ledger, { kind: "sqlite", synchronous: "full" })
+      const error = yield* GatewayConfig.decode({ ...base, ledger: { kind: "sqlite", synchronous: "off" } }, "inline", {}).pipe(Effect.flip)
+      assert.strictEqual(error.problems[0]?.path, "ledger.synchronous")
+    }))
+
   it.effect("reports YAML syntax errors as a config error", () =>
     Effect.gen(function*() {
       const error = yield* GatewayConfig.parse("providers: [1,\n", "broken.yaml", {}).pipe(Effect.flip)

@@ -2,8 +2,10 @@
  * An Effect `SqlClient` over Node's built-in `node:sqlite` (`DatabaseSync`): one connection, used by
  * one fiber at a time. The published `@effect/sql-sqlite-node` does not load with effect 4.1.
  *
- * The database runs in WAL mode with `synchronous = FULL`: a statement that returned has been
- * written and fsynced to the WAL, so an acknowledged ledger row survives the process being killed.
+ * The database runs in WAL mode. With `synchronous = NORMAL` (the default) a statement that returned
+ * has been written to the WAL: an acknowledged row survives the process being killed (`kill -9`), and
+ * the WAL is fsynced at checkpoints. With `FULL` every commit is also fsynced, so the row survives a
+ * power cut too, at the price of an fsync (on the event loop) per commit.
  */
 import { Effect, type Scope, Semaphore, Stream } from "effect"
 import type { Reactivity } from "effect/reactivity"
@@ -14,7 +16,12 @@ export interface Options {
   readonly filename: string
   /** How long a statement waits for a lock held by another process, in ms. Default 5000. */
   readonly busyTimeoutMs?: number | undefined
+  /** `normal` (default): a commit survives a crashed process; `full`: a power cut too (an fsync per commit). */
+  readonly synchronous?: Synchronous | undefined
 }
+
+/** SQLite's `synchronous` setting, as far as the ledger uses it. */
+export type Synchronous = "normal" | "full"
 
 /** `node:sqlite` puts the SQLite result code in `errcode`; the classifier reads `errno`. */
 const sqlError = (cause: unknown, operation: string): SqlError.SqlError => {
@@ -42,7 +49,7 @@ export const make = (
       try: () => {
         db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5000))}`)
         db.exec("PRAGMA journal_mode = WAL")
-        db.exec("PRAGMA synchronous = FULL")
+        db.exec(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
       },
       catch: (cause) => sqlError(cause, "configure")
     })
