@@ -15,6 +15,7 @@ import * as ErrorClassifier from "./ErrorClassifier.ts"
 import { Provider, type ProviderShape } from "./Provider.ts"
 import { BadRequest, type ProviderError, ServerError, StreamInterrupted } from "./ProviderError.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
+import * as Traced from "./Traced.ts"
 
 /** What a dialect's encoder produces: where to send the request and its JSON body. */
 export interface Encoded {
@@ -169,7 +170,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
       return post(context, endpoint.encode(request, context)).pipe(
         Effect.flatMap(({ response }) => readJson(response)),
         Effect.flatMap((json) => endpoint.decode(json, context)),
-        Effect.withSpan(span, { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
+        Traced.effect(span, () => ({ attributes: { provider: name, model: request.model } }))
       )
     }
     const embed = dialect.embeddings === undefined ? {} : { embed: jsonCall("Provider.embed", dialect.embeddings) }
@@ -184,7 +185,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
           Effect.flatMap(({ context, response }) =>
             readJson(response).pipe(Effect.flatMap((json) => dialect.decodeResponse(json, context)))
           ),
-          Effect.withSpan("Provider.complete", { attributes: { provider: name, model: request.model } }, { captureStackTrace: false })
+          Traced.effect("Provider.complete", () => ({ attributes: { provider: name, model: request.model } }))
         ),
       stream: (request) =>
         Stream.unwrap(

@@ -18,6 +18,7 @@ import {
   type ProviderError,
   type StreamEvent,
   ProviderError as Errors,
+  Traced,
   Usage
 } from "@switchyard/core"
 import { Budgets, Estimate, Pricing, RateLimits } from "@switchyard/cost"
@@ -436,7 +437,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, chatBound(request), within === undefined ? {} : { within })
         const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
-      }).pipe(Effect.withSpan("Gateway.complete", { attributes: { model: request.model } }, { captureStackTrace: false }))
+      }).pipe(Traced.effect("Gateway.complete", () => ({ attributes: { model: request.model } })))
 
     /** An embeddings request's input tokens, counted: the most it can cost (no output). */
     const embedBound = (request: Embeddings.EmbeddingRequest) =>
@@ -463,7 +464,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, embedBound(request), { routes: embedding })
         const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
-      }).pipe(Effect.withSpan("Gateway.embed", { attributes: { model: request.model } }, { captureStackTrace: false }))
+      }).pipe(Traced.effect("Gateway.embed", () => ({ attributes: { model: request.model } })))
 
     const countTokens = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -494,7 +495,7 @@ export const make = (config: GatewayConfig) =>
               )
           )
         )
-      }).pipe(Effect.withSpan("Gateway.countTokens", { attributes: { model: request.model } }, { captureStackTrace: false }))
+      }).pipe(Traced.effect("Gateway.countTokens", () => ({ attributes: { model: request.model } })))
 
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -529,7 +530,7 @@ export const make = (config: GatewayConfig) =>
           )
         const events = recoverable(routed.stream, takeover, Effect.andThen(Scope.close(scope, Exit.void), p.settle))
         return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
-      }).pipe(Effect.withSpan("Gateway.stream", { attributes: { model: request.model } }, { captureStackTrace: false }))
+      }).pipe(Traced.effect("Gateway.stream", () => ({ attributes: { model: request.model } })))
 
     const templates = PromptTemplates.make(config.templates)
 
@@ -573,7 +574,7 @@ export const make = (config: GatewayConfig) =>
           repairs: conformed.repairs,
           conformance: conformed.attempts
         } satisfies ConformedAnswer
-      }).pipe(Effect.withSpan("Gateway.conform", { attributes: { model: request.model, contract: contract.name } }, { captureStackTrace: false }))
+      }).pipe(Traced.effect("Gateway.conform", () => ({ attributes: { model: request.model, contract: contract.name } })))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
     const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))

@@ -11,7 +11,7 @@
  * from the input texts (the answer then carries that estimate as its usage), no output.
  */
 import { Cause, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
-import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
+import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Traced, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 import * as GatewayMetrics from "./GatewayMetrics.ts"
 import * as RequestTrail from "./RequestTrail.ts"
@@ -245,10 +245,10 @@ export const make = Effect.gen(function*() {
           )
         ),
         Effect.map(({ measured, response }) => ({ ...response, usage: measured.usage }))
-      )).pipe(Effect.withSpan(`embeddings ${request.model}`, {
+      )).pipe(Traced.effect(`embeddings ${request.model}`, () => ({
         kind: "client",
         attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": name, "gen_ai.system": name, "gen_ai.request.model": request.model }
-      }, { captureStackTrace: false }))
+      })))
 
   const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
     name: provider.name,
@@ -270,7 +270,7 @@ export const make = Effect.gen(function*() {
               )
             )
           )
-        )).pipe(Effect.withSpan(`chat ${request.model}`, { kind: "client", attributes: chatSpanAttributes(provider.name, request) }, { captureStackTrace: false })),
+        )).pipe(Traced.effect(`chat ${request.model}`, () => ({ kind: "client", attributes: chatSpanAttributes(provider.name, request) }))),
     stream: (request) =>
       // One stage: each chunk of events that arrived together steps the progress; the attempt is
       // recorded once, when the stream fails or ends, or when its consumer stops reading.
@@ -294,7 +294,10 @@ export const make = Effect.gen(function*() {
           })
           return Effect.as(Scope.addFinalizerExit(scope, settle), metered)
         })
-      ).pipe(Stream.withSpan(`chat ${request.model}`, { kind: "client", attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }, captureStackTrace: false })),
+      ).pipe(Traced.stream(`chat ${request.model}`, () => ({
+        kind: "client",
+        attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }
+      }))),
     ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
   })
 

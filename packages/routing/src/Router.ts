@@ -147,14 +147,18 @@ export const make = (
     const stats = yield* LatencyStats.LatencyStats
     const budget = yield* HedgeBudget.HedgeBudget
     /**
-     * The router's services for a request's routing loop, each added on its own (merging a whole
-     * context would copy every service of the request's context, on every request).
+     * The router's services for a request's routing loop, added in one update of the request's
+     * context (merging a whole context would copy every service of the request's, on every request).
      */
     const withServices = <A, E, R>(self: Effect.Effect<A, E, R>) =>
-      self.pipe(
-        Effect.provideService(RouteHealth.RouteHealth, health),
-        Effect.provideService(LatencyStats.LatencyStats, stats),
-        Effect.provideService(HedgeBudget.HedgeBudget, budget)
+      Effect.updateContext(
+        self,
+        (context: Context.Context<Exclude<R, RouteHealth.RouteHealth | LatencyStats.LatencyStats | HedgeBudget.HedgeBudget>>) =>
+          context.pipe(
+            Context.add(RouteHealth.RouteHealth, health),
+            Context.add(LatencyStats.LatencyStats, stats),
+            Context.add(HedgeBudget.HedgeBudget, budget)
+          ) as Context.Context<R>
       )
 
     const plan = (options: RequestOptions, committedIsTotal: boolean) =>

@@ -5,7 +5,7 @@
  * past it is cut off and refused the same way, and JSON nested deeper than the limit is a 400 (deep
  * nesting costs recursion everywhere downstream: schema decoding, tokenizing, schema compiling).
  */
-import { ByteSize, Context, Effect, Schema } from "effect"
+import { ByteSize, Context, Effect, Layer, Schema } from "effect"
 import { HttpIncomingMessage, HttpServerRequest } from "effect/http"
 import { SchemaErrors } from "@switchyard/core"
 import { ErrorBody } from "@switchyard/translate"
@@ -27,6 +27,13 @@ export const defaultLimits: Limits = { maxBodyBytes: 32 * 1024 * 1024, maxJsonDe
 export const RequestLimits = Context.Reference<Limits>("@switchyard/server/RequestLimits", {
   defaultValue: () => defaultLimits
 })
+
+/** `limits` in force, the platform's cap on a body it reads (`HttpIncomingMessage.MaxBodySize`) included. */
+export const limitsLayer = (limits: Limits): Layer.Layer<never> =>
+  Layer.mergeAll(
+    Layer.succeed(RequestLimits, limits),
+    Layer.succeed(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(BigInt(limits.maxBodyBytes)))
+  )
 
 const tooLarge = (limit: number): ErrorBody.HttpError => ({
   status: 413,
@@ -84,8 +91,8 @@ const readText = Effect.gen(function*() {
   const { maxBodyBytes } = yield* RequestLimits
   const declared = Number(request.headers["content-length"])
   if (Number.isFinite(declared) && declared > maxBodyBytes) return yield* Effect.fail(tooLarge(maxBodyBytes))
+  // The platform's own cap is set to the same limit with the limits (`egressLayer`).
   return yield* request.text.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(BigInt(maxBodyBytes))),
     Effect.mapError((error) =>
       error.reason._tag === "RequestParseError" && error.reason.reason === "BodyTooLarge"
         ? tooLarge(maxBodyBytes)

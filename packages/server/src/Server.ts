@@ -110,7 +110,7 @@ export const routes = Layer.mergeAll(
 export const egressLayer = (config: GatewayConfig.GatewayConfig, redactor = Redact.make(GatewayConfig.secrets(config))): Layer.Layer<never> =>
   Layer.mergeAll(
     Layer.succeed(Redact.CurrentRedactor, redactor),
-    Layer.succeed(RequestBody.RequestLimits, {
+    RequestBody.limitsLayer({
       maxBodyBytes: config.server?.max_body_bytes ?? RequestBody.defaultLimits.maxBodyBytes,
       maxJsonDepth: config.server?.max_json_depth ?? RequestBody.defaultLimits.maxJsonDepth
     }),
@@ -261,10 +261,11 @@ const serving = <R>(
           if (verdict !== "admitted") return refusal(request.url, verdict)
         }
         return yield* provide(exchange)
-      }).pipe(Effect.provideService(Admission.CurrentAdmission, admission))
+      })
     // Built after the server, so closed before it: the drain runs while the server still serves.
     return Layer.effectDiscard(Effect.addFinalizer(() => shutdown(node, admission, Duration.millis(settings.shutdownGraceMs)))).pipe(
-      Layer.provideMerge(HttpServer.serve(app, admitted)),
+      // The admission is in the server's context, which every request's starts from.
+      Layer.provideMerge(HttpServer.serve(app, admitted).pipe(Layer.provide(Layer.succeed(Admission.CurrentAdmission, admission)))),
       Layer.provideMerge(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }))
     )
   }))
