@@ -105,9 +105,8 @@ const finish = (response: HttpServerResponse.HttpServerResponse, requestId: stri
   })
 }
 
-/** The error code of an error body in either dialect (`error.code`, else `error.type`), or `""`. */
-const errorCode = (status: number, body: string): string => {
-  if (status < 400) return ""
+/** The error code of an error body in either dialect (`error.code`, else `error.type`). */
+const errorCode = (body: string): string => {
   try {
     const error = JSON.parse(body)?.error
     const code = typeof error?.code === "string" ? error.code : typeof error?.type === "string" ? error.type : "unknown"
@@ -204,6 +203,6 @@ export const make = <R>(options: Options, handler: (call: Call) => Effect.Effect
       Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : ended(ending(), 499, "client_closed"))
     )
     const finished = finish(response, requestId, redactor)
-    const code = finished.body._tag === "Uint8Array" ? errorCode(finished.status, decoder.decode(finished.body.body)) : ""
+    const code = finished.status >= 400 && finished.body._tag === "Uint8Array" ? errorCode(decoder.decode(finished.body.body)) : ""
     return yield* observed(finished, ending(), code)
   })
