@@ -111,6 +111,7 @@ const lowerCaseHeaders = (headers: Readonly<Record<string, string>>): Record<str
 export const make = (options: Options): Effect.Effect<ProviderShape, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = yield* HttpClient.HttpClient
+    const tracing = yield* Traced.enabled
     const { dialect, name } = options
     const secret = options.apiKey === undefined ? undefined : Redacted.value(options.apiKey)
     const secrets = secret === undefined ? [] : [secret]
@@ -170,7 +171,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
       return post(context, endpoint.encode(request, context)).pipe(
         Effect.flatMap(({ response }) => readJson(response)),
         Effect.flatMap((json) => endpoint.decode(json, context)),
-        Traced.effect(span, () => ({ attributes: { provider: name, model: request.model } }))
+        Traced.effect(tracing, span, () => ({ attributes: { provider: name, model: request.model } }))
       )
     }
     const embed = dialect.embeddings === undefined ? {} : { embed: jsonCall("Provider.embed", dialect.embeddings) }
@@ -185,7 +186,7 @@ export const make = (options: Options): Effect.Effect<ProviderShape, never, Http
           Effect.flatMap(({ context, response }) =>
             readJson(response).pipe(Effect.flatMap((json) => dialect.decodeResponse(json, context)))
           ),
-          Traced.effect("Provider.complete", () => ({ attributes: { provider: name, model: request.model } }))
+          Traced.effect(tracing, "Provider.complete", () => ({ attributes: { provider: name, model: request.model } }))
         ),
       stream: (request) =>
         Stream.unwrap(

@@ -176,6 +176,7 @@ const recoverable = (
 
 export const make = (config: GatewayConfig) =>
   Effect.gen(function*() {
+    const tracing = yield* Traced.enabled
     const registry = yield* ProviderRegistry
     const aliases = config.models ?? {}
     /** The alias a client's model name names, if any: an own key, never an object's inherited one. */
@@ -437,7 +438,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, chatBound(request), within === undefined ? {} : { within })
         const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
-      }).pipe(Traced.effect("Gateway.complete", () => ({ attributes: { model: request.model } })))
+      }).pipe(Traced.effect(tracing, "Gateway.complete", () => ({ attributes: { model: request.model } })))
 
     /** An embeddings request's input tokens, counted: the most it can cost (no output). */
     const embedBound = (request: Embeddings.EmbeddingRequest) =>
@@ -464,7 +465,7 @@ export const make = (config: GatewayConfig) =>
         const p = yield* prepare(request, caller, embedBound(request), { routes: embedding })
         const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
-      }).pipe(Traced.effect("Gateway.embed", () => ({ attributes: { model: request.model } })))
+      }).pipe(Traced.effect(tracing, "Gateway.embed", () => ({ attributes: { model: request.model } })))
 
     const countTokens = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -495,7 +496,7 @@ export const make = (config: GatewayConfig) =>
               )
           )
         )
-      }).pipe(Traced.effect("Gateway.countTokens", () => ({ attributes: { model: request.model } })))
+      }).pipe(Traced.effect(tracing, "Gateway.countTokens", () => ({ attributes: { model: request.model } })))
 
     const stream = (request: ChatRequest.ChatRequest, caller: Caller = {}) =>
       Effect.gen(function*() {
@@ -530,7 +531,7 @@ export const make = (config: GatewayConfig) =>
           )
         const events = recoverable(routed.stream, takeover, Effect.andThen(Scope.close(scope, Exit.void), p.settle))
         return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
-      }).pipe(Traced.effect("Gateway.stream", () => ({ attributes: { model: request.model } })))
+      }).pipe(Traced.effect(tracing, "Gateway.stream", () => ({ attributes: { model: request.model } })))
 
     const templates = PromptTemplates.make(config.templates)
 
@@ -574,7 +575,7 @@ export const make = (config: GatewayConfig) =>
           repairs: conformed.repairs,
           conformance: conformed.attempts
         } satisfies ConformedAnswer
-      }).pipe(Traced.effect("Gateway.conform", () => ({ attributes: { model: request.model, contract: contract.name } })))
+      }).pipe(Traced.effect(tracing, "Gateway.conform", () => ({ attributes: { model: request.model, contract: contract.name } })))
 
     const models = [...new Set([...Object.keys(aliases), ...listed.map((route) => route.model), ...listed.map(label)])]
     const configured = Object.entries(aliases).map(([alias, model]) => ({ alias, routes: model.routes }))

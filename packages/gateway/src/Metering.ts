@@ -132,6 +132,7 @@ export const embeddingInput = (
 }
 
 export const make = Effect.gen(function*() {
+  const tracing = yield* Traced.enabled
   const ledger = yield* CostLedger.CostLedger
   const pricing = yield* Pricing.Pricing
   const estimate = yield* Estimate.Estimate
@@ -245,7 +246,7 @@ export const make = Effect.gen(function*() {
           )
         ),
         Effect.map(({ measured, response }) => ({ ...response, usage: measured.usage }))
-      )).pipe(Traced.effect(`embeddings ${request.model}`, () => ({
+      )).pipe(Traced.effect(tracing, `embeddings ${request.model}`, () => ({
         kind: "client",
         attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": name, "gen_ai.system": name, "gen_ai.request.model": request.model }
       })))
@@ -270,7 +271,7 @@ export const make = Effect.gen(function*() {
               )
             )
           )
-        )).pipe(Traced.effect(`chat ${request.model}`, () => ({ kind: "client", attributes: chatSpanAttributes(provider.name, request) }))),
+        )).pipe(Traced.effect(tracing, `chat ${request.model}`, () => ({ kind: "client", attributes: chatSpanAttributes(provider.name, request) }))),
     stream: (request) =>
       // One stage: each chunk of events that arrived together steps the progress; the attempt is
       // recorded once, when the stream fails or ends, or when its consumer stops reading.
@@ -294,7 +295,7 @@ export const make = Effect.gen(function*() {
           })
           return Effect.as(Scope.addFinalizerExit(scope, settle), metered)
         })
-      ).pipe(Traced.stream(`chat ${request.model}`, () => ({
+      ).pipe(Traced.stream(tracing, `chat ${request.model}`, () => ({
         kind: "client",
         attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }
       }))),

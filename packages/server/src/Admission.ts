@@ -4,9 +4,9 @@
  * `too_many_concurrent_requests` and no upstream is called. Once the server drains (it is shutting
  * down), a new request is answered with 503 `shutting_down`; when the grace period is over,
  * `deadline` fires and what still runs ends with that error in its dialect (`Endpoint` for a
- * whole answer, `untilDeadline` for a stream): never a silent cut, never a finished answer's frames.
+ * whole answer, `StreamBody` for a stream): never a silent cut, never a finished answer's frames.
  */
-import { Context, Data, Duration, Effect, Ref, type Scope, Stream } from "effect"
+import { Context, Data, Duration, Effect, Ref, type Scope } from "effect"
 import { Race } from "@switchyard/core"
 import type { ErrorBody } from "@switchyard/translate"
 
@@ -95,14 +95,6 @@ export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{}> {}
 /** `self`, failing with `ShuttingDown` if it still runs when `signal` fires (then interrupted). */
 export const cutAt = <A, E, R>(self: Effect.Effect<A, E, R>, signal: Race.Signal): Effect.Effect<A, E | ShuttingDown, R> =>
   Race.within(self, { signal, onSignal: () => Effect.fail(new ShuttingDown()) })
-
-/**
- * `self`, failing with `ShuttingDown` if it still runs at `admission`'s deadline: each pull is cut at
- * the deadline (`Stream.interruptWhen` would merge the stream with the deadline's, a fiber for each
- * and a queue between them). Without a deadline that can fire (`unlimited`), `self` as it is.
- */
-export const untilDeadline = <A, E, R>(self: Stream.Stream<A, E, R>, admission: Admission): Stream.Stream<A, E | ShuttingDown, R> =>
-  admission === unlimited ? self : Stream.transformPull(self, (pull) => Effect.succeed(cutAt(pull, admission.deadline)))
 
 const refusal = (code: string, message: string): ErrorBody.HttpError => ({
   status: 503,

@@ -5,7 +5,7 @@
  */
 import { Effect, type Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
-import type { ChatRequest, ChatResponse, ProviderError, StreamEvent } from "@switchyard/core"
+import type { ChatRequest, ChatResponse, Race } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
 import { ErrorBody } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
@@ -19,9 +19,9 @@ export interface Options {
   readonly render?: ErrorBody.Render
 }
 
-/** A streaming answer whose events also fail with `ShuttingDown` at a shutdown's deadline. */
-export interface Streaming extends Omit<Gateway.StreamingAnswer, "events"> {
-  readonly events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError | Admission.ShuttingDown>
+/** A streaming answer, and the shutdown deadline its body must end at (see `StreamBody`). */
+export interface Streaming extends Gateway.StreamingAnswer {
+  readonly deadline: Race.Signal
 }
 
 /**
@@ -42,7 +42,7 @@ export const streamed = (
     const admission = yield* Admission.CurrentAdmission
     return yield* gateway.stream(request, caller).pipe(
       Effect.flatMap((answer) =>
-        Effect.map(body({ ...answer, events: Admission.untilDeadline(answer.events, admission) }), (frames) =>
+        Effect.map(body({ ...answer, deadline: admission.deadline }), (frames) =>
           HttpServerResponse.stream(frames, {
             contentType: "text/event-stream",
             headers: { "cache-control": "no-cache", ...RouteHeaders.make(call.requestId, answer.route, answer.attempts) }

@@ -48,7 +48,7 @@ export const handler = Endpoint.make({}, (call) =>
           Effect.succeed(StreamBody.make(
             answer.events,
             dialect(request, { id: `chatcmpl-${requestId.slice(4)}`, model: answer.route.model, created }),
-            { requestId, redactor }
+            { requestId, redactor, deadline: answer.deadline }
           ))
       })
     }

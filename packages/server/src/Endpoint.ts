@@ -13,7 +13,7 @@
  *   its last byte, a stream's included) and, when the request log is on, one JSON line when it ends,
  *   with the attempts metering recorded for it (`RequestTrail`).
  */
-import { Cause, Clock, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
+import { Cause, Channel, Clock, Effect, Exit, Metric, Option, Ref, Scope, Stream } from "effect"
 import { HttpBody, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { ProviderError, Redact } from "@switchyard/core"
 import { GatewayMetrics, RequestTrail } from "@switchyard/gateway"
@@ -155,9 +155,16 @@ const ended = (ending: Ending, status: number, code: string) =>
 const observed = (response: HttpServerResponse.HttpServerResponse, ending: Ending, code: string) => {
   const body = response.body
   if (body._tag !== "Stream") return Effect.as(ended(ending, response.status, code), response)
-  const stream = Stream.unwrap(Effect.as(Metric.modify(GatewayMetrics.streamsInFlight, 1), body.stream)).pipe(
-    Stream.ensuring(Effect.andThen(Metric.modify(GatewayMetrics.streamsInFlight, -1), ended(ending, response.status, code)))
-  )
+  // The body itself, counted from its start to its end however it ends (no stage of its own).
+  const stream = Stream.fromChannel(Channel.fromTransform((upstream, scope) =>
+    Effect.andThen(
+      Metric.modify(GatewayMetrics.streamsInFlight, 1),
+      Effect.andThen(
+        Scope.addFinalizer(scope, Effect.andThen(Metric.modify(GatewayMetrics.streamsInFlight, -1), ended(ending, response.status, code))),
+        Channel.toTransform(body.stream.channel)(upstream, scope)
+      )
+    )
+  ))
   return Effect.succeed(HttpServerResponse.setBody(response, HttpBody.stream(stream, body.contentType, body.contentLength)))
 }
 

@@ -87,10 +87,7 @@ export const handler = Endpoint.make({}, (call) =>
         caller,
         body: (answer) =>
           Effect.succeed(
-            StreamBody.make(answer.events, dialect(OpenAiResponses.initialStreamState(header(answer.route.model)), remember), {
-              requestId,
-              redactor
-            })
+            StreamBody.make(answer.events, dialect(OpenAiResponses.initialStreamState(header(answer.route.model)), remember), { requestId, redactor, deadline: answer.deadline })
           )
       })
     }

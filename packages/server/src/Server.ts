@@ -146,13 +146,14 @@ export const gatewayLayer = (
   const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
   return Gateway.layer(config).pipe(
     Layer.provideMerge(egressLayer(config, redactor)),
-    Layer.provideMerge(Telemetry.layer(Telemetry.settings(config, options.env ?? process.env), redactor).pipe(Layer.provide(httpClient))),
     Layer.provideMerge(ProviderRegistry.layer(config)),
     Layer.provideMerge(ModelCatalog.layer(config)),
     Layer.provideMerge(ClientKeys.layer(config.keys ?? [])),
     Layer.provideMerge(Accounting.layer(config, options.baseDir ?? process.cwd())),
     Layer.provideMerge(StateConfig.statusLayer(config.state)),
     Layer.provideMerge(RoutingConfig.layer(config.routing, config.state)),
+    // Under everything: whether spans are made is read by the services as they are built.
+    Layer.provideMerge(Telemetry.layer(Telemetry.settings(config, options.env ?? process.env), redactor)),
     Layer.provide(httpClient)
   )
 }

@@ -7,9 +7,10 @@
  * One stage rather than `withEnd`, `mapAccum`, `map`, `concat`, `catchCause` and `encodeText`: each
  * of those is a stage of its own, with its closures and a pull per chunk, on every stream.
  */
-import { Cause, Effect, Pull, Stream } from "effect"
-import type { Redact, StreamEvent } from "@switchyard/core"
+import { type Array as Arr, Cause, Effect, Pull, Stream } from "effect"
+import type { Race, Redact, StreamEvent } from "@switchyard/core"
 import { type ErrorBody, StreamEnd } from "@switchyard/translate"
+import * as Admission from "./Admission.ts"
 import * as Endpoint from "./Endpoint.ts"
 
 /** How a dialect writes a stream: frames from a pure step over the events, then the closing ones. */
@@ -51,14 +52,18 @@ interface Cursor<S> {
 const encoder = new TextEncoder()
 const write = (text: string) => Effect.succeed([encoder.encode(text)] as const)
 
-/** `events` as the body of a streamed answer in `dialect`. */
+/**
+ * `events` as the body of a streamed answer in `dialect`; each read of the events is cut at
+ * `deadline` (a shutdown's: the body then ends with the `shutting_down` error frame).
+ */
 export const make = <S, F, E>(
   events: Stream.Stream<StreamEvent.StreamEvent, E>,
   dialect: Dialect<S, F>,
-  options: { readonly requestId: string; readonly redactor: Redact.Redactor }
+  options: { readonly requestId: string; readonly redactor: Redact.Redactor; readonly deadline: Race.Signal }
 ): Stream.Stream<Uint8Array> =>
-  Stream.transformPull(events, (pull) =>
+  Stream.transformPull(events, (source) =>
     Effect.sync(() => {
+      const pull = Admission.cutAt(source, options.deadline)
       const cursor: Cursor<S> = { state: dialect.initial, ended: false }
       const end = (): Effect.Effect<readonly [Uint8Array]> => {
         cursor.ended = true
@@ -67,14 +72,14 @@ export const make = <S, F, E>(
         const closing = write(frames.map(dialect.frameText).join("") + (dialect.done ?? ""))
         return dialect.beforeEnd === undefined ? closing : Effect.andThen(dialect.beforeEnd(frames), closing)
       }
-      const fail = (cause: Cause.Cause<E>) => {
+      const fail = (cause: Cause.Cause<E | Admission.ShuttingDown>) => {
         cursor.ended = true
         return Effect.flatMap(
           Endpoint.streamError(options.requestId, cause),
           (error) => write(options.redactor.text(dialect.failure(cursor.state, error)))
         )
       }
-      const next: Pull.Pull<readonly [Uint8Array], never, void> = Pull.matchEffect(pull, {
+      const next: Pull.Pull<readonly [Uint8Array], never, void> = Pull.matchEffect(pull as Pull.Pull<Arr.NonEmptyReadonlyArray<StreamEvent.StreamEvent>, E | Admission.ShuttingDown>, {
         onSuccess: (chunk) => {
           const [state, text] = encode(dialect, cursor.state, chunk)
           cursor.state = state

@@ -4,7 +4,7 @@
  * health check is never refused.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber, Ref, Stream } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Ref } from "effect"
 import { Race } from "@switchyard/core"
 import { Fault, OpenAiChatWire } from "@switchyard/testing"
 import { Admission } from "@switchyard/server"
@@ -69,13 +69,13 @@ describe("admission", () => {
       assert.isFalse(yield* Ref.get(ran))
     }))
 
-  it.live("drain: waits for what is in flight, fires the deadline after the grace; untilDeadline ends a stream with ShuttingDown", () =>
+  it.live("drain: waits for what is in flight, fires the deadline after the grace; what runs is cut with ShuttingDown", () =>
     Effect.gen(function*() {
       const admission = yield* Admission.make(10)
       // A request admitted and still running: its scope is open.
       yield* Effect.forkChild(Effect.scoped(Effect.andThen(admission.enter, Effect.never)))
       yield* Effect.yieldNow
-      const stream = yield* Effect.forkChild(Stream.runCollect(Admission.untilDeadline(Stream.concat(Stream.make(1, 2), Stream.never), admission)).pipe(Effect.exit))
+      const stream = yield* Effect.forkChild(Effect.exit(Admission.cutAt(Effect.never, admission.deadline)))
       const drained = yield* Effect.forkChild(admission.drain(Duration.millis(50)))
       yield* Effect.sleep(Duration.millis(20))
       assert.isTrue(yield* admission.draining)
