@@ -142,11 +142,11 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
  * The gateway as a new user runs it: no config file, OpenAI from the environment, a fresh folder.
  * `bin` and `name` let a second checkout (`--baseline DIR`) run beside the working tree's.
  */
-const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway"): Promise<Target> => {
+const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway", nodeArgs: ReadonlyArray<string> = []): Promise<Target> => {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-"))
   workDirs.push(dir)
   const port = await freePort()
-  const child = track(spawn(process.execPath, [bin, "serve", "--port", String(port)], {
+  const child = track(spawn(process.execPath, [...nodeArgs, bin, "serve", "--port", String(port)], {
     cwd: dir,
     env: {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -173,6 +173,16 @@ const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway")
     await sleep(100)
   }
   throw new Error(`gateway did not answer /healthz in 30 s: ${stderr()}`)
+}
+
+/** Whether a process still runs. */
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
 }
 
 const setMockDelay = (mock: ChildProcess, ms: number): Promise<void> =>
@@ -459,7 +469,6 @@ const main = async () => {
     if (!ok) fail(`${target.name} slow streams: ${r.completed}/${opts.slowStreams} complete and byte-correct (${r.firstProblem ?? "?"})`)
     slowRows.push([target.name, fmt(r.baselineMb, 0), fmt(r.peakMb, 0), fmt(r.peakMb - r.baselineMb, 0), `${r.completed}/${opts.slowStreams}${ok ? " ok" : " FAILED"}`, fmt(r.seconds, 1)])
   }
-  await setMockDelay(fresh.mock.child, 0)
   say(`## Memory (a): ${opts.slowStreams} concurrent slow streams (${Wire.CONTENT_CHUNKS} chunks, 250 ms apart)`)
   say()
   say("Fresh processes (restarted after the table above); RSS before = idle RSS of the fresh process.")
@@ -468,6 +477,24 @@ const main = async () => {
   say()
   say("Correct = status 200 and, for the floors and the mock, bytes identical to the mock's stream; for the gateway, all 20 content chunks in order with the exact text and `data: [DONE]` last.")
   say()
+
+  // (a') the same streams, the gateways' heap capped: do they still serve them all?
+  const capped = ["--max-old-space-size=128"]
+  const cappedGateways = [
+    ...(baselineDir === undefined ? [] : [await startGateway(fresh.mock.url, join(baselineDir, "packages/cli/src/bin.ts"), `gateway (${baselineLabel})`, capped)]),
+    await startGateway(fresh.mock.url, gatewayBin, "gateway", capped)
+  ]
+  const cappedRows: Array<Array<string>> = []
+  for (const target of cappedGateways) {
+    const r = await slowStreams(target, opts.slowStreams)
+    const alive = isAlive(target.pid)
+    cappedRows.push([target.name, fmt(r.baselineMb, 0), fmt(r.peakMb, 0), `${r.completed}/${opts.slowStreams}${r.completed === opts.slowStreams ? " ok" : ""}`, alive ? "yes" : "no (out of heap)"])
+  }
+  say(`## Memory (a'): the same ${opts.slowStreams} slow streams, gateway under \`--max-old-space-size=128\``)
+  say()
+  say(table(["target", "RSS before MB", "peak RSS MB", "complete & correct", "alive after"], cappedRows, ["l", "r", "r", "l", "l"]))
+  say()
+  await setMockDelay(fresh.mock.child, 0)
 
   // (b) gateway RSS trend
   if (opts.trend) {
