@@ -76,7 +76,7 @@ export const within = <A, E, R, E2 = never, E3 = never>(
 ): Effect.Effect<A, E | E2 | E3, R> => {
   const { millis, onSignal, onTime, signal } = limits
   const timed = millis !== undefined && Number.isFinite(millis) && onTime !== undefined
-  const signalled = signal !== undefined && onSignal !== undefined
+  const signalled = signal !== undefined && signal !== never && onSignal !== undefined
   if (!timed && !signalled) return self
   return Effect.suspend(() => {
     if (signalled && signal.fired()) return onSignal()

@@ -28,7 +28,7 @@ export interface Dialect<S, F> {
 }
 
 /** Some events as frame text, and the state after them (pure). */
-export const encode = <S, F>(
+const encode = <S, F>(
   dialect: Dialect<S, F>,
   state: S,
   events: ReadonlyArray<StreamEvent.StreamEvent | StreamEnd.End>
