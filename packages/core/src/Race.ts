@@ -52,11 +52,14 @@ export const awaitSignal = (signal: Signal): Effect.Effect<void> =>
     return Effect.sync(stop)
   })
 
+/** The longest delay a timer takes (about 24.8 days); a longer limit is no limit. */
+const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
 /** The clock a fiber has when nothing replaced it. */
 const liveClock = Effect.runSync(Effect.clockWith(Effect.succeed))
 
 export interface Limits<E2, E3> {
-  /** The time limit in milliseconds (none when absent or infinite). */
+  /** The time limit in milliseconds (none when absent, infinite or over about 24.8 days). */
   readonly millis?: number | undefined
   /** What the race ends with when the time is up. */
   readonly onTime?: (() => Effect.Effect<never, E2>) | undefined
@@ -75,7 +78,7 @@ export const within = <A, E, R, E2 = never, E3 = never>(
   limits: Limits<E2, E3>
 ): Effect.Effect<A, E | E2 | E3, R> => {
   const { millis, onSignal, onTime, signal } = limits
-  const timed = millis !== undefined && Number.isFinite(millis) && onTime !== undefined
+  const timed = millis !== undefined && millis <= MAX_TIMER_MILLIS && onTime !== undefined
   const signalled = signal !== undefined && signal !== never && onSignal !== undefined
   if (!timed && !signalled) return self
   return Effect.suspend(() => {

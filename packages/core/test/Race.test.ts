@@ -66,6 +66,12 @@ describe("Race.within", () => {
       assert.strictEqual(yield* Ref.get(ran), 0)
     }))
 
+  it.live("a limit beyond what a timer takes (about 24.8 days) is no limit, not an immediate timeout", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* Race.within(Effect.as(Effect.sleep("20 millis"), "done"), limits(2 ** 40)), "done")
+      assert.strictEqual(yield* Race.within(Effect.as(Effect.sleep("20 millis"), "done"), limits(Number.POSITIVE_INFINITY)), "done")
+    }))
+
   it.effect("under a TestClock: the limit follows the clock, not real time", () =>
     Effect.gen(function*() {
       const { effect, interrupted } = yield* hanging
