@@ -87,7 +87,11 @@ export const handler = Endpoint.make({}, (call) =>
         caller,
         body: (answer) =>
           Effect.succeed(
-            StreamBody.make(answer.events, dialect(OpenAiResponses.initialStreamState(header(answer.route.model)), remember), { requestId, redactor, deadline: answer.deadline })
+            StreamBody.make(
+              answer.events,
+              dialect(OpenAiResponses.initialStreamState(header(answer.route.model)), remember),
+              { requestId, redactor, deadline: answer.deadline }
+            )
           )
       })
     }
