@@ -54,7 +54,11 @@ export const handler = Endpoint.make({ render: AnthropicMessages.renderError }, 
         render: AnthropicMessages.renderError,
         body: (answer) =>
           Effect.map(Fiber.join(inputEstimate), (usage) =>
-            StreamBody.make(answer.events, dialect({ id: requestId.slice(4), model: answer.route.model, usage }), { requestId, redactor, deadline: answer.deadline }))
+            StreamBody.make(answer.events, dialect({ id: requestId.slice(4), model: answer.route.model, usage }), {
+              requestId,
+              redactor,
+              deadline: answer.deadline
+            }))
       })
     }
     return yield* Answer.whole(request, {
