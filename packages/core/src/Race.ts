@@ -8,7 +8,7 @@
  * live one (a `TestClock`), the limit is that clock's `sleep` (`Effect.timeoutOrElse`), so tests
  * that move time keep working.
  */
-import { Duration, Effect, Fiber } from "effect"
+import { Clock, Duration, Effect, Fiber } from "effect"
 
 /**
  * Something that happens once (a shutdown's deadline, the last request leaving). Plain callbacks
@@ -59,10 +59,13 @@ const MAX_TIMER_MILLIS = 2 ** 31 - 1
 const liveClock = Effect.runSync(Effect.clockWith(Effect.succeed))
 
 export interface Limits<E2, E3> {
-  /** The time limit in milliseconds (none when absent, infinite or over about 24.8 days). */
-  readonly millis?: number | undefined
-  /** What the race ends with when the time is up. */
-  readonly onTime?: (() => Effect.Effect<never, E2>) | undefined
+  /**
+   * The time limit in milliseconds, or a function of the clock's time when the race starts (for a
+   * limit that is what is left of a deadline); none when absent, infinite or over about 24.8 days.
+   */
+  readonly millis?: number | ((now: number) => number) | undefined
+  /** What the race ends with when the time is up, given the limit it had. */
+  readonly onTime?: ((millis: number) => Effect.Effect<never, E2>) | undefined
   readonly signal?: Signal | undefined
   /** What the race ends with when the signal fires first. */
   readonly onSignal?: (() => Effect.Effect<never, E3>) | undefined
@@ -70,52 +73,55 @@ export interface Limits<E2, E3> {
 
 /**
  * `self`, unless the time limit passes or the signal fires first: then `self` is interrupted and
- * the race ends with `onTime()` or `onSignal()`. Nothing is started when the time is already up
- * (`millis <= 0`) or the signal has fired.
+ * the race ends with `onTime` or `onSignal`. Nothing is started when the time is already up
+ * (a limit of 0 or less) or the signal has fired.
  */
 export const within = <A, E, R, E2 = never, E3 = never>(
   self: Effect.Effect<A, E, R>,
   limits: Limits<E2, E3>
 ): Effect.Effect<A, E | E2 | E3, R> => {
-  const { millis, onSignal, onTime, signal } = limits
-  const timed = millis !== undefined && millis <= MAX_TIMER_MILLIS && onTime !== undefined
+  const { onSignal, onTime, signal } = limits
+  const limit = limits.millis
   const signalled = signal !== undefined && signal !== never && onSignal !== undefined
-  if (!timed && !signalled) return self
-  return Effect.suspend(() => {
+  if ((limit === undefined || onTime === undefined) && !signalled) return self
+  if (typeof limit === "number" && !(limit <= MAX_TIMER_MILLIS) && !signalled) return self
+  return Effect.withFiber((parent) => {
     if (signalled && signal.fired()) return onSignal()
-    if (timed && millis <= 0) return onTime()
-    return Effect.clockWith((clock) => {
-      if (timed && clock !== liveClock) {
-        const cut = signalled ? within(self, { signal, onSignal }) : self
-        return Effect.timeoutOrElse(cut, { duration: Duration.millis(millis), orElse: onTime })
-      }
-      return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
-        const done = fiber.pollUnsafe()
-        if (done !== undefined) return done
-        return Effect.callback<A, E | E2 | E3>((resume) => {
-          // The fiber still runs, so its observer cannot be called before the timer and the listener
-          // are set.
-          const stop = () => {
-            clearTimeout(timer)
-            stopListening()
-            stopObserving()
-          }
-          const cut = (after: () => Effect.Effect<never, E2 | E3>) => {
-            stop()
-            resume(Effect.andThen(Fiber.interrupt(fiber), after()))
-          }
-          const stopObserving = fiber.addObserver((exit) => {
-            stop()
-            resume(exit)
-          })
-          const timer = timed ? setTimeout(() => cut(onTime), millis) : undefined
-          const stopListening = signalled && !signal.fired() ? signal.listen(() => cut(onSignal)) : () => {}
-          // Fired while `self` started.
-          if (signalled && signal.fired()) cut(onSignal)
-          return Effect.suspend(() => {
-            stop()
-            return Fiber.interrupt(fiber)
-          })
+    const clock = parent.getRef(Clock.Clock)
+    const millis = typeof limit === "function" ? limit(clock.currentTimeMillisUnsafe()) : limit
+    const timed = millis !== undefined && millis <= MAX_TIMER_MILLIS && onTime !== undefined
+    if (!timed && !signalled) return self
+    if (timed && millis <= 0) return onTime(millis)
+    if (timed && clock !== liveClock) {
+      const cut = signalled ? within(self, { signal, onSignal }) : self
+      return Effect.timeoutOrElse(cut, { duration: Duration.millis(millis), orElse: () => onTime(millis) })
+    }
+    return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
+      const done = fiber.pollUnsafe()
+      if (done !== undefined) return done
+      return Effect.callback<A, E | E2 | E3>((resume) => {
+        // The fiber still runs, so its observer cannot be called before the timer and the listener
+        // are set.
+        const stop = () => {
+          clearTimeout(timer)
+          stopListening()
+          stopObserving()
+        }
+        const cut = (after: () => Effect.Effect<never, E2 | E3>) => {
+          stop()
+          resume(Effect.andThen(Fiber.interrupt(fiber), after()))
+        }
+        const stopObserving = fiber.addObserver((exit) => {
+          stop()
+          resume(exit)
+        })
+        const timer = timed ? setTimeout(() => cut(() => onTime(millis)), millis) : undefined
+        const stopListening = signalled && !signal.fired() ? signal.listen(() => cut(onSignal)) : () => {}
+        // Fired while `self` started.
+        if (signalled && signal.fired()) cut(onSignal)
+        return Effect.suspend(() => {
+          stop()
+          return Fiber.interrupt(fiber)
         })
       })
     })

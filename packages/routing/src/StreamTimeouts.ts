@@ -33,26 +33,26 @@ const withinMillis = <A, E, R>(
   context: Context,
   phase: ProviderError.TimeoutPhase,
   limitMillis: number
-): Effect.Effect<A, E | ProviderError.Timeout, R> =>
-  Effect.clockWith((clock) => {
-    const left = context.deadline === undefined
-      ? Number.POSITIVE_INFINITY
-      : Math.max(0, context.deadline.expiresAt - clock.currentTimeMillisUnsafe())
-    const [millis, binding] = left < limitMillis ? [left, "deadline" as const] : [limitMillis, phase]
-    // Nothing is started once the time is up (`Race.within`): no request is sent only to be cancelled.
-    return Race.within(self, {
-      millis,
-      // Built only when the time is up: an error's stack trace is costly and most pulls are in time.
-      onTime: () =>
-        Effect.fail(
-          new ProviderError.Timeout({
-            provider: context.provider,
-            message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(Duration.millis(millis))}`,
-            phase: binding
-          })
-        )
-    })
+): Effect.Effect<A, E | ProviderError.Timeout, R> => {
+  const deadline = context.deadline
+  // Nothing is started once the time is up (`Race.within`): no request is sent only to be cancelled.
+  return Race.within(self, {
+    millis: deadline === undefined || deadline.expiresAt === Number.POSITIVE_INFINITY
+      ? limitMillis
+      : (now) => Math.min(limitMillis, Math.max(0, deadline.expiresAt - now)),
+    // Built only when the time is up: an error's stack trace is costly and most reads are in time.
+    onTime: (millis) => {
+      const binding = millis < limitMillis ? "deadline" : phase
+      return Effect.fail(
+        new ProviderError.Timeout({
+          provider: context.provider,
+          message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(Duration.millis(millis))}`,
+          phase: binding
+        })
+      )
+    }
   })
+}
 
 /** Runs `self` within `limit` and the deadline, failing with a `Timeout` of the binding phase. */
 export const within = (
