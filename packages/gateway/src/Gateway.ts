@@ -26,7 +26,7 @@ import { Conform, OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig, KeyLimits, ModelConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
-import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering } from "./Metering.ts"
+import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering, withAttempt } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
@@ -506,7 +506,7 @@ export const make = (config: GatewayConfig) =>
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
         const scope = yield* Scope.make()
         const routed = yield* router.stream(p.routes, (route, role) =>
-          providerOf(route).stream({ ...request, model: route.model }).pipe(Stream.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
+          providerOf(route).stream({ ...request, model: route.model }).pipe(withAttempt(p.asAttempt(role))), p.options).pipe(
             Scope.provide(scope),
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
@@ -521,7 +521,7 @@ export const make = (config: GatewayConfig) =>
             stream: (req: ChatRequest.ChatRequest) =>
               providerOf(route).stream({ ...req, model: route.model }).pipe(
                 StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
-                Stream.provideService(CurrentAttempt, p.asAttempt("fallback"))
+                withAttempt(p.asAttempt("fallback"))
               )
           }))
         const takeover = (broken: RoutingError.StreamBroken, delivered: Recovery.Delivered) =>

@@ -10,7 +10,7 @@
  * Embeddings are metered the same way: input tokens as the provider reported them, else counted
  * from the input texts (the answer then carries that estimate as its usage), no output.
  */
-import { Cause, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
+import { Cause, Channel, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Traced, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 import * as GatewayMetrics from "./GatewayMetrics.ts"
@@ -29,10 +29,23 @@ export interface AttemptInfo {
   readonly used: (usage: Usage.Usage, usd: number | null) => void
 }
 
-/** The attempt being made; unset outside the gateway (a provider called directly is still metered). */
+/**
+ * The attempt being made, read by metering when the attempt starts; unset outside the gateway (a
+ * provider called directly is still metered).
+ */
 export const CurrentAttempt = Context.Reference<AttemptInfo | undefined>("@switchyard/gateway/CurrentAttempt", {
   defaultValue: () => undefined
 })
+
+/**
+ * `self` as the attempt `info`: given to the stream as it starts, which is when metering reads it
+ * (`Stream.provideService` would update the context on every read as well).
+ */
+export const withAttempt = (info: AttemptInfo) =>
+<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
+  Stream.fromChannel(Channel.fromTransform((upstream, scope) =>
+    Effect.provideService(Channel.toTransform(self.channel)(upstream, scope), CurrentAttempt, info)
+  ))
 
 export class Metering extends Context.Service<Metering, {
   /** The same provider, with every call metered (`embed` too, when it has it). */
@@ -141,7 +154,12 @@ export const make = Effect.gen(function*() {
    * Writes the attempt's row, with the usage `measure` finds for it (given the provider's error,
    * if it failed with one).
    */
+  /** An attempt started now, with its `CurrentAttempt` (read once, when it starts). */
+  const attemptStart = <A, E, R>(f: (start: { readonly info: AttemptInfo | undefined; readonly startedAt: number }) => Effect.Effect<A, E, R>) =>
+    Effect.withFiber((fiber) => f({ info: fiber.getRef(CurrentAttempt), startedAt: fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() }))
+
   const record = (
+    info: AttemptInfo | undefined,
     provider: string,
     model: string,
     startedAt: number,
@@ -150,7 +168,6 @@ export const make = Effect.gen(function*() {
     firstOutputAt?: number
   ) =>
     Effect.gen(function*() {
-      const info = yield* CurrentAttempt
       // A failure that is not the provider's (the consumer gave up on it) counts as cancelled.
       const failure = (Exit.isFailure(exit) ? Cause.findErrorOption(exit.cause) : Option.none()).pipe(
         Option.filter(ProviderError.isProviderError)
@@ -230,7 +247,7 @@ export const make = Effect.gen(function*() {
     embed: (request: Embeddings.EmbeddingRequest) => Effect.Effect<Embeddings.EmbeddingResponse, ProviderError.ProviderError>
   ) =>
   (request: Embeddings.EmbeddingRequest) =>
-    Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+    attemptStart(({ info, startedAt }) =>
       embed(request).pipe(
         // The usage is settled before the row is written, so the answer carries what was recorded.
         Effect.flatMap((response) =>
@@ -238,6 +255,7 @@ export const make = Effect.gen(function*() {
         ),
         Effect.onExit((exit) =>
           record(
+            info,
             name,
             request.model,
             startedAt,
@@ -254,11 +272,12 @@ export const make = Effect.gen(function*() {
   const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
     name: provider.name,
     complete: (request) =>
-      Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+      attemptStart(({ info, startedAt }) =>
         provider.complete(request).pipe(
           Effect.tap((response) => Effect.annotateCurrentSpan(responseSpanAttributes(response))),
           Effect.onExit((exit) =>
             record(
+              info,
               provider.name,
               request.model,
               startedAt,
@@ -276,8 +295,10 @@ export const make = Effect.gen(function*() {
       // One stage: each chunk of events that arrived together steps the progress; the attempt is
       // recorded once, when the stream fails or ends, or when its consumer stops reading.
       Stream.transformPull(provider.stream(request), (pull, scope) =>
-        Effect.clockWith((clock) => {
+        Effect.withFiber((fiber) => {
+          const clock = fiber.getRef(Clock.Clock)
           const startedAt = clock.currentTimeMillisUnsafe()
+          const info = fiber.getRef(CurrentAttempt)
           const attempt: { progress: Progress; recorded: boolean } = { progress: started, recorded: false }
           // Called where nothing interrupts it (an exit handler, a finalizer): in the pull's own
           // context, its attempt's, when the pull ends or is interrupted (a timeout, a losing hedge).
@@ -286,7 +307,7 @@ export const make = Effect.gen(function*() {
               if (attempt.recorded) return Effect.void
               attempt.recorded = true
               const p = attempt.progress
-              return record(provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt)
+              return record(info, provider.name, request.model, startedAt, exit, chatUsage(request, p), p.firstOutputAt)
             })
           const metered = Effect.onExit(pull, (exit) => {
             if (Exit.isFailure(exit)) return settle(Pull.doneExitFromCause(exit.cause))
