@@ -8,7 +8,7 @@
  * live one (a `TestClock`), the limit is that clock's `sleep` (`Effect.timeoutOrElse`), so tests
  * that move time keep working.
  */
-import { Clock, Duration, Effect, Fiber } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Fiber } from "effect"
 
 /**
  * Something that happens once (a shutdown's deadline, the last request leaving). Plain callbacks
@@ -45,6 +45,13 @@ export const makeSignal = (): Signal & { readonly fire: () => void } => {
   }
 }
 
+/**
+ * What cuts whatever a request still waits on: a server's shutdown deadline (never, outside one).
+ * A race with `cutoff` listens to it too, so that a stream's read needs one race for its timeout and
+ * the deadline, not one each.
+ */
+export const Cutoff = Context.Reference<Signal>("@switchyard/core/Race/Cutoff", { defaultValue: () => never })
+
 /** Completes when `signal` fires. */
 export const awaitSignal = (signal: Signal): Effect.Effect<void> =>
   Effect.callback((resume) => {
@@ -54,6 +61,9 @@ export const awaitSignal = (signal: Signal): Effect.Effect<void> =>
 
 /** The longest delay a timer takes (about 24.8 days); a longer limit is no limit. */
 const MAX_TIMER_MILLIS = 2 ** 31 - 1
+
+/** The failure of a race the `Cutoff` ended: an interruption, as a value. */
+const cutByCutoff = (): Effect.Effect<never> => Effect.failCause(Cause.interrupt())
 
 /** The clock a fiber has when nothing replaced it. */
 const liveClock = Effect.runSync(Effect.clockWith(Effect.succeed))
@@ -69,6 +79,12 @@ export interface Limits<E2, E3> {
   readonly signal?: Signal | undefined
   /** What the race ends with when the signal fires first. */
   readonly onSignal?: (() => Effect.Effect<never, E3>) | undefined
+  /**
+   * Also races the current `Cutoff` (when no `signal` is given): when it fires first, `self` is
+   * interrupted and the race fails with that interruption, as a failure its callers see (their
+   * fiber is not interrupted), so that what waits above can end in its own way.
+   */
+  readonly cutoff?: boolean | undefined
 }
 
 /**
@@ -80,12 +96,16 @@ export const within = <A, E, R, E2 = never, E3 = never>(
   self: Effect.Effect<A, E, R>,
   limits: Limits<E2, E3>
 ): Effect.Effect<A, E | E2 | E3, R> => {
-  const { onSignal, onTime, signal } = limits
+  const { onTime } = limits
   const limit = limits.millis
-  const signalled = signal !== undefined && signal !== never && onSignal !== undefined
-  if ((limit === undefined || onTime === undefined) && !signalled) return self
-  if (typeof limit === "number" && !(limit <= MAX_TIMER_MILLIS) && !signalled) return self
+  const given = limits.signal !== undefined && limits.signal !== never && limits.onSignal !== undefined
+  const cutoff = limits.cutoff === true && !given
+  if ((limit === undefined || onTime === undefined) && !given && !cutoff) return self
+  if (typeof limit === "number" && !(limit <= MAX_TIMER_MILLIS) && !given && !cutoff) return self
   return Effect.withFiber((parent) => {
+    const signal = cutoff ? parent.getRef(Cutoff) : limits.signal
+    const onSignal = cutoff ? cutByCutoff : limits.onSignal
+    const signalled = signal !== undefined && signal !== never && onSignal !== undefined
     if (signalled && signal.fired()) return onSignal()
     const clock = parent.getRef(Clock.Clock)
     const millis = typeof limit === "function" ? limit(clock.currentTimeMillisUnsafe()) : limit
@@ -93,7 +113,7 @@ export const within = <A, E, R, E2 = never, E3 = never>(
     if (!timed && !signalled) return self
     if (timed && millis <= 0) return onTime(millis)
     if (timed && clock !== liveClock) {
-      const cut = signalled ? within(self, { signal, onSignal }) : self
+      const cut = signalled ? within(self, { signal, onSignal: onSignal as () => Effect.Effect<never, E3> }) : self
       return Effect.timeoutOrElse(cut, { duration: Duration.millis(millis), orElse: () => onTime(millis) })
     }
     return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {

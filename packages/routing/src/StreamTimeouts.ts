@@ -2,6 +2,8 @@
  * Timeouts of one attempt, each capped by what is left of the request's deadline. A stream fails
  * with core's `ProviderError.Timeout` when its first event takes longer than `firstToken` or a gap
  * between events exceeds `idle`; an effect (a whole answer, a connect) when it exceeds its limit.
+ * A stream's reads are also cut by a shutdown's deadline (`Race.Cutoff`, set by the server): the read
+ * then fails with an interruption, which ends the stream without counting against the route.
  * The phase says which limit fired: `deadline` when the request's deadline was the tighter one. When
  * no time is left the limited effect is not started at all.
  */
@@ -32,11 +34,13 @@ const withinMillis = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   context: Context,
   phase: ProviderError.TimeoutPhase,
-  limitMillis: number
+  limitMillis: number,
+  cutoff = false
 ): Effect.Effect<A, E | ProviderError.Timeout, R> => {
   const deadline = context.deadline
   // Nothing is started once the time is up (`Race.within`): no request is sent only to be cancelled.
   return Race.within(self, {
+    cutoff,
     millis: deadline === undefined || deadline.expiresAt === Number.POSITIVE_INFINITY
       ? limitMillis
       : (now) => Math.min(limitMillis, Math.max(0, deadline.expiresAt - now)),
@@ -77,10 +81,11 @@ export const stream = (context: Context, timeouts: Timeouts) =>
   const idle = millisOf(timeouts.idle)
   return Stream.transformPull(self, (pull) =>
     Effect.sync(() => {
-      const next = withinMillis(pull, context, "idle", idle)
+      // Each read also races a shutdown's deadline (`Race.Cutoff`): one race for both.
+      const next = withinMillis(pull, context, "idle", idle, true)
       // After the first chunk, every pull is bounded by `idle`.
       const progress: { pull: typeof next } = {
-        pull: Effect.tap(withinMillis(pull, context, "first_token", firstToken), () => Effect.sync(() => (progress.pull = next)))
+        pull: Effect.tap(withinMillis(pull, context, "first_token", firstToken, true), () => Effect.sync(() => (progress.pull = next)))
       }
       return Effect.suspend(() => progress.pull)
     }))

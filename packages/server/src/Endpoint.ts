@@ -62,13 +62,13 @@ const logFailure = (requestId: string, cause: Cause.Cause<unknown>) =>
   Effect.logError("request failed inside the gateway", cause).pipe(Effect.annotateLogs({ requestId }))
 
 /**
- * The error a stream ends with after its first byte: the provider's, `shutting_down` at a shutdown's
- * deadline, or (anything else: a defect, an interruption from inside) an internal error, logged.
+ * The error a stream ends with after its first byte: the provider's, or (anything else: a defect, an
+ * interruption from inside) an internal error, logged. (One cut at a shutdown's deadline is
+ * `StreamBody`'s to tell.)
  */
 export const streamError = (requestId: string, cause: Cause.Cause<unknown>): Effect.Effect<ErrorBody.HttpError> => {
   const error = Option.getOrUndefined(Cause.findErrorOption(cause))
   if (ProviderError.isProviderError(error)) return Effect.succeed(ErrorBody.fromProviderError(error))
-  if (error instanceof Admission.ShuttingDown) return Effect.succeed(Admission.refused("draining"))
   return Effect.as(logFailure(requestId, cause), internal(requestId))
 }
 

@@ -12,7 +12,7 @@ import type { HttpServerError } from "effect/http"
 // Each module on its own: the package's index would load all of it (its Redis client, sockets...).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Redact } from "@switchyard/core"
+import { Race, Redact } from "@switchyard/core"
 import { Accounting, Gateway, GatewayConfig, type Ledger, ModelCatalog, ProviderRegistry, RoutingConfig, StateConfig, type VirtualKeys } from "@switchyard/gateway"
 import type { RouteHealth } from "@switchyard/routing"
 import { AnthropicMessages, ErrorBody } from "@switchyard/translate"
@@ -266,7 +266,10 @@ const serving = <R>(
     // Built after the server, so closed before it: the drain runs while the server still serves.
     return Layer.effectDiscard(Effect.addFinalizer(() => shutdown(node, admission, Duration.millis(settings.shutdownGraceMs)))).pipe(
       // The admission is in the server's context, which every request's starts from.
-      Layer.provideMerge(HttpServer.serve(app, admitted).pipe(Layer.provide(Layer.succeed(Admission.CurrentAdmission, admission)))),
+      Layer.provideMerge(HttpServer.serve(app, admitted).pipe(Layer.provide(Layer.mergeAll(
+        Layer.succeed(Admission.CurrentAdmission, admission),
+        Layer.succeed(Race.Cutoff, admission.deadline)
+      )))),
       Layer.provideMerge(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }))
     )
   }))

@@ -7,7 +7,7 @@
  * One stage rather than `withEnd`, `mapAccum`, `map`, `concat`, `catchCause` and `encodeText`: each
  * of those is a stage of its own, with its closures and a pull per chunk, on every stream.
  */
-import { type Array as Arr, Cause, Effect, Pull, Stream } from "effect"
+import { Cause, Effect, Pull, Stream } from "effect"
 import type { Race, Redact, StreamEvent } from "@switchyard/core"
 import { type ErrorBody, StreamEnd } from "@switchyard/translate"
 import * as Admission from "./Admission.ts"
@@ -53,17 +53,17 @@ const encoder = new TextEncoder()
 const write = (text: string) => Effect.succeed([encoder.encode(text)] as const)
 
 /**
- * `events` as the body of a streamed answer in `dialect`; each read of the events is cut at
- * `deadline` (a shutdown's: the body then ends with the `shutting_down` error frame).
+ * `events` as the body of a streamed answer in `dialect`. Its upstream reads are cut at a shutdown's
+ * `deadline` (they race `Race.Cutoff`, see `StreamTimeouts`); a body that fails once the deadline
+ * fired ends with the `shutting_down` error frame.
  */
 export const make = <S, F, E>(
   events: Stream.Stream<StreamEvent.StreamEvent, E>,
   dialect: Dialect<S, F>,
   options: { readonly requestId: string; readonly redactor: Redact.Redactor; readonly deadline: Race.Signal }
 ): Stream.Stream<Uint8Array> =>
-  Stream.transformPull(events, (source) =>
+  Stream.transformPull(events, (pull) =>
     Effect.sync(() => {
-      const pull = Admission.cutAt(source, options.deadline)
       const cursor: Cursor<S> = { state: dialect.initial, ended: false }
       const end = (): Effect.Effect<readonly [Uint8Array]> => {
         cursor.ended = true
@@ -72,14 +72,14 @@ export const make = <S, F, E>(
         const closing = write(frames.map(dialect.frameText).join("") + (dialect.done ?? ""))
         return dialect.beforeEnd === undefined ? closing : Effect.andThen(dialect.beforeEnd(frames), closing)
       }
-      const fail = (cause: Cause.Cause<E | Admission.ShuttingDown>) => {
+      const fail = (cause: Cause.Cause<E>) => {
         cursor.ended = true
         return Effect.flatMap(
-          Endpoint.streamError(options.requestId, cause),
+          options.deadline.fired() ? Effect.succeed(Admission.refused("draining")) : Endpoint.streamError(options.requestId, cause),
           (error) => write(options.redactor.text(dialect.failure(cursor.state, error)))
         )
       }
-      const next: Pull.Pull<readonly [Uint8Array], never, void> = Pull.matchEffect(pull as Pull.Pull<Arr.NonEmptyReadonlyArray<StreamEvent.StreamEvent>, E | Admission.ShuttingDown>, {
+      const next: Pull.Pull<readonly [Uint8Array], never, void> = Pull.matchEffect(pull, {
         onSuccess: (chunk) => {
           const [state, text] = encode(dialect, cursor.state, chunk)
           cursor.state = state
