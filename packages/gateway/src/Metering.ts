@@ -150,14 +150,19 @@ export const make = Effect.gen(function*() {
   const pricing = yield* Pricing.Pricing
   const estimate = yield* Estimate.Estimate
 
+  /** An attempt started now, with its `CurrentAttempt` (read once, when it starts) and the clock. */
+  const attemptStart = <A, E, R>(
+    f: (start: { readonly info: AttemptInfo | undefined; readonly clock: Clock.Clock; readonly startedAt: number }) => Effect.Effect<A, E, R>
+  ) =>
+    Effect.withFiber((fiber) => {
+      const clock = fiber.getRef(Clock.Clock)
+      return f({ info: fiber.getRef(CurrentAttempt), clock, startedAt: clock.currentTimeMillisUnsafe() })
+    })
+
   /**
    * Writes the attempt's row, with the usage `measure` finds for it (given the provider's error,
    * if it failed with one).
    */
-  /** An attempt started now, with its `CurrentAttempt` (read once, when it starts). */
-  const attemptStart = <A, E, R>(f: (start: { readonly info: AttemptInfo | undefined; readonly startedAt: number }) => Effect.Effect<A, E, R>) =>
-    Effect.withFiber((fiber) => f({ info: fiber.getRef(CurrentAttempt), startedAt: fiber.getRef(Clock.Clock).currentTimeMillisUnsafe() }))
-
   const record = (
     info: AttemptInfo | undefined,
     provider: string,
@@ -295,13 +300,10 @@ export const make = Effect.gen(function*() {
       // One stage: each chunk of events that arrived together steps the progress; the attempt is
       // recorded once, when the stream fails or ends, or when its consumer stops reading.
       Stream.transformPull(provider.stream(request), (pull, scope) =>
-        Effect.withFiber((fiber) => {
-          const clock = fiber.getRef(Clock.Clock)
-          const startedAt = clock.currentTimeMillisUnsafe()
-          const info = fiber.getRef(CurrentAttempt)
+        attemptStart(({ clock, info, startedAt }) => {
           const attempt: { progress: Progress; recorded: boolean } = { progress: started, recorded: false }
-          // Called where nothing interrupts it (an exit handler, a finalizer): in the pull's own
-          // context, its attempt's, when the pull ends or is interrupted (a timeout, a losing hedge).
+          // Called where nothing interrupts it (an exit handler, a finalizer), when the pull ends or
+          // is interrupted (a timeout, a losing hedge), or the stream's consumer stops reading.
           const settle = (exit: Exit.Exit<unknown, unknown>) =>
             Effect.suspend(() => {
               if (attempt.recorded) return Effect.void
