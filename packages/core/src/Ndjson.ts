@@ -5,17 +5,13 @@
 import type { Stream } from "effect"
 import * as InBand from "./InBand.ts"
 import type { StreamInterrupted } from "./ProviderError.ts"
-import { parseJson } from "./Sse.ts"
+import { jsonValue } from "./Sse.ts"
 
 /** The body's values as a framing (see `StreamMachine.decode`); a malformed line fails it. */
 export const body = (provider: string) => (): InBand.Framing<Uint8Array, unknown, StreamInterrupted> =>
   InBand.compose(
     InBand.compose(InBand.utf8(), InBand.lines()),
-    InBand.each((line: string) => {
-      if (line.trim().length === 0) return []
-      const parsed = parseJson(provider, line)
-      return parsed instanceof InBand.Failure ? parsed : [parsed]
-    })
+    InBand.each((line: string) => (line.trim().length === 0 ? [] : jsonValue(provider, line)))
   )
 
 /** A malformed line fails the stream with the provider's `StreamInterrupted`, after the lines before it. */

@@ -56,6 +56,10 @@ export const parseJson = (provider: string, data: string): unknown | InBand.Fail
 export const providerEvents = (provider: string): InBand.Framing<string, SseEvent, ProviderError> =>
   events((error) => new StreamInterrupted({ provider, message: `${provider}: ${error.message}` }))
 
+/** The events that carry data, as `parse` makes them into a machine's inputs (blank ones skipped). */
+export const withData = <I, E>(parse: (event: SseEvent) => ReadonlyArray<I> | InBand.Failure<E>): InBand.Framing<SseEvent, I, E> =>
+  InBand.each((event) => (event.data.trim().length > 0 ? parse(event) : []))
+
 /**
  * A provider's SSE body as `parse` makes the events that carry data into a machine's inputs (see
  * `StreamMachine.decode`): what adapters start from.
@@ -65,13 +69,14 @@ export const providerBody = <I>(
   parse: (event: SseEvent) => ReadonlyArray<I> | InBand.Failure<ProviderError>
 ) =>
 (): InBand.Framing<Uint8Array, I, ProviderError> =>
-  InBand.compose(
-    InBand.compose(InBand.utf8(), providerEvents(provider)),
-    InBand.each((event: SseEvent) => (event.data.trim().length > 0 ? parse(event) : []))
-  )
+  InBand.compose(InBand.compose(InBand.utf8(), providerEvents(provider)), withData(parse))
 
-/** An event's data as JSON (see `parseJson`). */
-export const json = (provider: string) => ({ data }: SseEvent): ReadonlyArray<unknown> | InBand.Failure<StreamInterrupted> => {
-  const parsed = parseJson(provider, data)
+/** Some JSON text as the one value it holds, or the provider's `StreamInterrupted` (see `parseJson`). */
+export const jsonValue = (provider: string, text: string): ReadonlyArray<unknown> | InBand.Failure<StreamInterrupted> => {
+  const parsed = parseJson(provider, text)
   return parsed instanceof InBand.Failure ? parsed : [parsed]
 }
+
+/** An event's data as JSON (see `parseJson`). */
+export const json = (provider: string) => ({ data }: SseEvent): ReadonlyArray<unknown> | InBand.Failure<StreamInterrupted> =>
+  jsonValue(provider, data)

@@ -51,10 +51,7 @@ const body = (provider: string) => (): InBand.Framing<Uint8Array, unknown, Provi
       InBand.compose(InBand.utf8(), InBand.lines()),
       InBand.each((line: string) => [`${isSseLine(line) ? line : `data: ${line}`}\n`])
     ),
-    InBand.compose(
-      Sse.providerEvents(provider),
-      InBand.each((event: Sse.SseEvent) => (event.data.trim().length > 0 ? Sse.json(provider)(event) : []))
-    )
+    InBand.compose(Sse.providerEvents(provider), Sse.withData(Sse.json(provider)))
   )
 
 /** SSE bytes to canonical events. */
