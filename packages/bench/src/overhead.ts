@@ -6,6 +6,8 @@
  *  - bare Node proxy (`bareNode.ts`, node:http + undici.request, response piped)
  *  - bare Effect proxy (`bareEffect.ts`, HttpRouter + NodeHttpServer + NodeHttpClient.layerUndici)
  *  - the gateway (`node packages/cli/src/bin.ts serve`, default embedded config, OpenAI from env)
+ * Scenarios: plain and streamed requests at 1, 16 and 64 connections (a stream in one to four reads),
+ * and a stream whose 20 groups of frames come 1 ms apart (20 reads, as real tokens arrive).
  * The load generator (autocannon, driven programmatically) runs in this process. CPU time and RSS are
  * read from /proc/<pid> of each target, so they are the target's alone.
  */
@@ -354,11 +356,16 @@ interface Scenario {
   readonly label: string
   readonly stream: boolean
   readonly connections: number
+  /** The mock's delay between groups of frames: 1 ms makes a stream arrive in 20 reads, as real tokens do. */
+  readonly delayMs: number
 }
 
-const scenarios: ReadonlyArray<Scenario> = [false, true].flatMap((stream) =>
-  [1, 16, 64].map((connections) => ({ label: `${stream ? "stream" : "plain"} c=${connections}`, stream, connections }))
-)
+const scenarios: ReadonlyArray<Scenario> = [
+  ...[false, true].flatMap((stream) =>
+    [1, 16, 64].map((connections) => ({ label: `${stream ? "stream" : "plain"} c=${connections}`, stream, connections, delayMs: 0 }))
+  ),
+  { label: "reads c=16", stream: true, connections: 16, delayMs: 1 }
+]
 
 const median = (xs: ReadonlyArray<number>) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -409,7 +416,7 @@ const main = async () => {
   say(`- cells: median (min–max over runs); CPU is the target process's user+sys time from /proc (${Proc.clockResolutionMs} ms ticks) / requests completed in the window; RSS is VmRSS at the end of the window`)
   say()
 
-  const { bareNode, bareEffect, targets } = await startTargets()
+  const { mock, bareNode, bareEffect, targets } = await startTargets()
 
   for (const target of targets) await verify(target)
   if (failures.length > 0) throw new Error("a target does not serve correctly; not benchmarking")
@@ -418,6 +425,7 @@ const main = async () => {
   const key = (t: Target, s: Scenario) => `${t.name}|${s.label}`
   for (let run = 1; run <= opts.runs; run++) {
     for (const scenario of scenarios) {
+      await setMockDelay(mock.child, scenario.delayMs)
       for (const target of targets) {
         const sample = await measure(target, scenario)
         samples.set(key(target, scenario), [...(samples.get(key(target, scenario)) ?? []), sample])

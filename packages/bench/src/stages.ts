@@ -12,6 +12,9 @@
  *  - `gateway.*`   `Gateway.stream` / `Gateway.complete` (route resolution, limits, recovery, ...)
  *  - `server.*`    `POST /v1/chat/completions` through the server's routes as a web `fetch` handler
  *                  (decoding, the endpoint's key check, admission, metrics, encoding), body read whole
+ *  - `server.stream.reads` the same streamed request with the upstream's 20 groups of frames arriving
+ *                  in 20 reads (a macrotask apart), as a real provider's tokens do: what one more read
+ *                  costs is (this − `server.stream`) / 19
  * Interleaving scenarios in one process skews them (JIT, GC), so without `--only` every scenario
  * runs in a child process of its own (`--only NAME`), one after another; each times `--rounds`
  * rounds of `--n` requests after a warm-up and reports the min and median µs per request.
@@ -41,6 +44,7 @@ const NAMES = [
   "router.stream",
   "gateway.stream",
   "server.stream",
+  "server.stream.reads",
   "provider.complete",
   "metered.complete",
   "gateway.complete",
@@ -68,21 +72,41 @@ const median = (xs: ReadonlyArray<number>): number => {
 // ---------------------------------------------------------------------------------------------- one scenario
 
 const sse = new TextEncoder().encode(Wire.streamBytes(true))
+const groups = Wire.streamGroups(true).map((group) => new TextEncoder().encode(group))
 const json = Wire.completionJson()
 
-/** Answers every request at once: the SSE bytes when the body asks for a stream, else the JSON answer. */
-const fakeUpstream = Layer.succeed(
-  HttpClient.HttpClient,
-  HttpClient.make((request) => {
-    const streamed = request.body._tag === "Uint8Array" && new TextDecoder().decode(request.body.body).includes("\"stream\":true")
-    return Effect.succeed(HttpClientResponse.fromWeb(
-      request,
-      streamed
-        ? new Response(sse, { status: 200, headers: { "content-type": "text/event-stream" } })
-        : new Response(json, { status: 200, headers: { "content-type": "application/json" } })
-    ))
+/** The SSE groups as a body that yields one group per read, each after a macrotask. */
+const inReads = () => {
+  let next = 0
+  return new ReadableStream<Uint8Array>({
+    pull: (controller) =>
+      new Promise<void>((done) =>
+        setImmediate(() => {
+          controller.enqueue(groups[next++]!)
+          if (next === groups.length) controller.close()
+          done()
+        })
+      )
   })
-)
+}
+
+/**
+ * Answers every request at once: the SSE bytes (in one read, or in one read per group of frames
+ * when `reads`) when the body asks for a stream, else the JSON answer.
+ */
+const fakeUpstream = (reads: boolean) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) => {
+      const streamed = request.body._tag === "Uint8Array" && new TextDecoder().decode(request.body.body).includes("\"stream\":true")
+      return Effect.succeed(HttpClientResponse.fromWeb(
+        request,
+        streamed
+          ? new Response(reads ? inReads() : sse, { status: 200, headers: { "content-type": "text/event-stream" } })
+          : new Response(json, { status: 200, headers: { "content-type": "application/json" } })
+      ))
+    })
+  )
 
 const config = {
   providers: { openai: { kind: "openai" as const, base_url: "http://upstream/v1" } },
@@ -90,7 +114,8 @@ const config = {
   telemetry: { request_log: false }
 }
 
-const services = Layer.merge(Server.gatewayLayer(config, { httpClient: fakeUpstream, env: {} }), fakeUpstream)
+const upstream = fakeUpstream(only === "server.stream.reads")
+const services = Layer.merge(Server.gatewayLayer(config, { httpClient: upstream, env: {} }), upstream)
 
 /**
  * One request to the server's routes as a web handler, its body read whole, under an admission that
@@ -115,7 +140,7 @@ const viaServer = (streamed: boolean) => {
 
 const scenario = (name: Name) =>
   Effect.gen(function*() {
-    if (name === "server.stream" || name === "server.complete") return viaServer(name === "server.stream")
+    if (name === "server.stream" || name === "server.stream.reads" || name === "server.complete") return viaServer(name !== "server.complete")
     const gateway = yield* Gateway.Gateway
     const registry = yield* ProviderRegistry.ProviderRegistry
     const metering = yield* Metering.Metering
@@ -173,9 +198,9 @@ const runOne = (name: Name): Promise<Result> =>
 
 const table = (results: ReadonlyArray<Result>): string =>
   [
-    `| scenario          | min µs/req | median µs/req |`,
-    `|:------------------|-----------:|--------------:|`,
-    ...results.map((r) => `| ${r.name.padEnd(17)} | ${r.min.toFixed(0).padStart(10)} | ${r.median.toFixed(0).padStart(13)} |`)
+    `| scenario            | min µs/req | median µs/req |`,
+    `|:--------------------|-----------:|--------------:|`,
+    ...results.map((r) => `| ${r.name.padEnd(19)} | ${r.min.toFixed(0).padStart(10)} | ${r.median.toFixed(0).padStart(13)} |`)
   ].join("\n")
 
 if (only !== undefined) {
