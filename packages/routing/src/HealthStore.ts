@@ -6,6 +6,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { type BreakerState, initial } from "./internal/breaker.ts"
+import * as Recent from "./internal/recent.ts"
 
 export type { BreakerState } from "./internal/breaker.ts"
 /** The state of a key nothing was stored under: closed, generation 0. */
@@ -19,18 +20,24 @@ export interface HealthStoreShape {
 
 export class HealthStore extends Context.Service<HealthStore, HealthStoreShape>()("@switchyard/routing/HealthStore") {}
 
-/** An in-process store (a `Map`; updates are synchronous, hence atomic). */
-export const makeMemory: Effect.Effect<HealthStoreShape> = Effect.sync(() => {
-  const states = new Map<string, BreakerState>()
+/**
+ * An in-process store (updates are synchronous, hence atomic) of at most `maxRoutes` route keys
+ * (default 4,096), the least recently used dropped past it: clients name routes (`provider/model`),
+ * so the keys are not bounded by the config. A dropped route starts again closed.
+ */
+export const makeMemory = (maxRoutes = Recent.DEFAULT_ROUTES): Effect.Effect<HealthStoreShape> => Effect.sync(() => {
+  const states = Recent.make<string, BreakerState>(maxRoutes)
   return {
     get: (key) => Effect.sync(() => states.get(key) ?? initial),
     modify: (key, f) =>
       Effect.sync(() => {
-        const [result, next] = f(states.get(key) ?? initial)
-        states.set(key, next)
+        const state = states.get(key)
+        const [result, next] = f(state ?? initial)
+        // A route whose circuit was never touched stays unstored (most calls admit it unchanged).
+        if (state !== undefined || next !== initial) states.set(key, next)
         return result
       })
   }
 })
 
-export const layerMemory: Layer.Layer<HealthStore> = Layer.effect(HealthStore, makeMemory)
+export const layerMemory: Layer.Layer<HealthStore> = Layer.effect(HealthStore, makeMemory())

@@ -11,6 +11,7 @@
  */
 import { Clock, Context, Duration, Effect, Layer, Option, Ref, Schedule, type Scope } from "effect"
 import * as Histogram from "./internal/histogram.ts"
+import * as Recent from "./internal/recent.ts"
 
 export type Kind = "ttft" | "total"
 
@@ -32,6 +33,11 @@ export interface Options {
   readonly max?: Duration.Input | undefined
   /** Weight of an observation halves every `halfLife` (default: no decay). */
   readonly halfLife?: Duration.Input | undefined
+  /**
+   * Route keys kept (default 4,096), the least recently used dropped past it: clients name routes,
+   * and each route's two histograms take about 5 KB at the default accuracy.
+   */
+  readonly maxRoutes?: number | undefined
 }
 
 /** The observations of one route key and kind: weight per histogram bucket. */
@@ -65,13 +71,14 @@ const makeHistograms = (options: Options) => {
     maxMs: Duration.toMillis(options.max ?? "10 minutes")
   }
   const halfLifeMs = options.halfLife === undefined ? undefined : Duration.toMillis(options.halfLife)
-  const histograms = new Map<string, Histogram.Histogram>()
+  const routes = Recent.make<string, Partial<Record<Kind, Histogram.Histogram>>>(options.maxRoutes ?? Recent.DEFAULT_ROUTES)
   return {
     layout,
     get: (key: string, kind: Kind, now: number, create: boolean): Histogram.Histogram | undefined => {
-      const id = idOf(key, kind)
-      let h = histograms.get(id)
-      if (h === undefined && create) histograms.set(id, h = Histogram.make(layout, now))
+      let route = routes.get(key)
+      if (route === undefined && create) routes.set(key, route = {})
+      let h = route?.[kind]
+      if (h === undefined && create) h = route![kind] = Histogram.make(layout, now)
       if (h !== undefined && halfLifeMs !== undefined) Histogram.decay(h, now, halfLifeMs)
       return h
     }

@@ -93,4 +93,20 @@ describe("LatencyStats pooled", () => {
       assert.isAtMost(Math.abs((yield* q(b, "a/m", 0.99)) - 100), 2)
       assert.isAtMost(Math.abs((yield* q(a, "a/m", 0.5)) - 1000), 20)
     }).pipe(Effect.scoped))
+
+  it.effect("keeps the most recently observed routes up to maxRoutes: a client naming routes cannot grow it", () =>
+    Effect.gen(function*() {
+      const stats = yield* LatencyStats.LatencyStats
+      yield* stats.observe("a/m", "ttft", "100 millis")
+      yield* stats.observe("a/m", "total", "1 second")
+      yield* stats.observe("b/m", "ttft", "200 millis")
+      // Reading a route counts as using it: `b/m` is now the least recently used.
+      assert.strictEqual(yield* q(stats, "a/m", 0.5), yield* q(stats, "a/m", 0.5))
+      yield* stats.observe("c/m", "ttft", "300 millis")
+      assert.isTrue(Option.isNone(yield* stats.quantile("b/m", "ttft", 0.5)))
+      assert.isAtMost(Math.abs((yield* q(stats, "a/m", 0.5)) - 100), 2)
+      assert.isAtMost(Math.abs((yield* q(stats, "c/m", 0.5)) - 300), 6)
+      // Both of a kept route's histograms are kept.
+      assert.isTrue(Option.isSome(yield* stats.quantile("a/m", "total", 0.5)))
+    }).pipe(Effect.provide(LatencyStats.layerMemory({ maxRoutes: 2 }))))
 })

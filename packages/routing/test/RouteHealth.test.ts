@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { TestClock } from "effect/testing"
-import { RouteHealth } from "../src/index.ts"
+import { HealthStore, RouteHealth } from "../src/index.ts"
 
 const key = "openai/gpt-4o"
 const options: RouteHealth.Options = { consecutiveFailures: 3, cooldown: "10 seconds", jitter: 0.2 }
@@ -108,4 +108,30 @@ describe("RouteHealth", () => {
       const short = yield* health.admit(key)
       assert.isTrue(short._tag === "Rejected" && short.reopensAt === 21_000)
     }).pipe(Effect.provide(RouteHealth.layerMemory(options))))
+
+  it.effect("the in-process store keeps the most recently used routes up to its bound: a client naming routes cannot grow it", () =>
+    Effect.gen(function*() {
+      const health = yield* RouteHealth.make(options).pipe(Effect.provideServiceEffect(HealthStore.HealthStore, HealthStore.makeMemory(3)))
+      yield* fail(health, 3)
+      assert.strictEqual(yield* health.status(key), "open")
+      // Two other routes with a failure each fill the store; the open route is used again, so a
+      // fourth route drops the least recently used of the other two, not the open circuit.
+      for (const other of ["a/1", "a/2"]) yield* health.record(other, yield* health.admit(other), "failure")
+      assert.strictEqual(yield* health.status(key), "open")
+      yield* health.record("a/3", yield* health.admit("a/3"), "failure")
+      assert.strictEqual(yield* health.status(key), "open")
+      // Once more routes than the bound were used since, the open circuit is dropped: it starts again closed.
+      for (let i = 0; i < 10; i++) yield* health.record(`b/${i}`, yield* health.admit(`b/${i}`), "failure")
+      assert.strictEqual(yield* health.status(key), "closed")
+    }))
+
+  it.effect("a route only ever admitted is not stored: its state is the initial one", () =>
+    Effect.gen(function*() {
+      const store = yield* HealthStore.makeMemory(1)
+      const health = yield* RouteHealth.make(options).pipe(Effect.provideService(HealthStore.HealthStore, store))
+      yield* fail(health, 3)
+      // Admitting other routes (a closed circuit admits unchanged) does not push the open one out.
+      for (let i = 0; i < 10; i++) assert.strictEqual((yield* health.admit(`b/${i}`))._tag, "Allowed")
+      assert.strictEqual(yield* health.status(key), "open")
+    }))
 })

@@ -71,7 +71,7 @@ return current`
 
 export const make: Effect.Effect<HealthStore.HealthStoreShape, never, SharedState> = Effect.gen(function*() {
   const shared = yield* SharedState
-  const local = yield* shared.fallback(HealthStore.makeMemory)
+  const local = yield* shared.fallback(HealthStore.makeMemory())
   const keyOf = (key: string) => `${shared.prefix}health:${key}`
 
   const modifyRemote = <A>(redis: Redis.Redis["Service"], key: string, f: (state: HealthStore.BreakerState) => readonly [A, HealthStore.BreakerState]) => {
