@@ -90,6 +90,12 @@ export interface StreamingAnswer {
   readonly route: Route
   readonly attempts: ReadonlyArray<Attempt>
   readonly events: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>
+  /**
+   * Lets the answer go: the upstream closed, the rate limits and budgets settled to what was used.
+   * `events` does it when it ends; an answer whose events may never run (a client gone before its
+   * body started) must be released by its holder, at the latest when its scope closes. Runs once.
+   */
+  readonly release: Effect.Effect<void>
 }
 
 export class Gateway extends Context.Service<Gateway, {
@@ -505,12 +511,13 @@ export const make = (config: GatewayConfig) =>
         const deadline = yield* Deadline.make(p.options.deadline)
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
         const scope = yield* Scope.make()
+        const release = yield* Effect.cached(Effect.andThen(Scope.close(scope, Exit.void), p.settle))
         const routed = yield* router.stream(p.routes, (route, role) =>
           providerOf(route).stream({ ...request, model: route.model }).pipe(withAttempt(p.asAttempt(role))), p.options).pipe(
             Scope.provide(scope),
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
-            Effect.onError(() => Effect.andThen(Scope.close(scope, Exit.void), p.settle))
+            Effect.onError(() => release)
           )
         yield* logAttempts(routed.attempts)
         // The routes that can take over, built only when a stream breaks.
@@ -529,8 +536,8 @@ export const make = (config: GatewayConfig) =>
             Effect.logWarning(`route ${label(routed.route)} broke after ${broken.delivered} events: ${broken.error.message}`),
             Recovery.recover(request, delivered, candidates(), broken.error)
           )
-        const events = recoverable(routed.stream, takeover, Effect.andThen(Scope.close(scope, Exit.void), p.settle))
-        return { events, route: routed.route, attempts: routed.attempts } satisfies StreamingAnswer
+        const events = recoverable(routed.stream, takeover, release)
+        return { events, route: routed.route, attempts: routed.attempts, release } satisfies StreamingAnswer
       }).pipe(Traced.effect(tracing, "Gateway.stream", () => ({ attributes: { model: request.model } })))
 
     const templates = PromptTemplates.make(config.templates)

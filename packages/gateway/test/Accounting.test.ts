@@ -3,7 +3,7 @@
  * provider is called.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Stream } from "effect"
+import { Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import { type ChatRequest, type Provider, ProviderError, type StreamEvent, Usage } from "@switchyard/core"
 import { Budgets, CostLedger } from "@switchyard/cost"
@@ -147,4 +147,40 @@ describe("Gateway accounting", () => {
       const [status] = yield* budgets.status({ apiKeyId: null, modelAlias: "fast" })
       assert.closeTo(status!.spent, answerCost, 1e-12)
     }).pipe(Effect.provide(gatewayWith(provider("a", "answer"), provider("b", "answer")))))
+
+  it.effect("an answer whose events are never read gives back its rate limit and closes its upstream once released", () =>
+    Effect.gen(function*() {
+      const closed = yield* Deferred.make<void>()
+      // Streams its first event, then waits: the router commits to it and holds it open.
+      const holding: Provider.ProviderShape = {
+        ...provider("a", "answer"),
+        stream: () =>
+          Stream.fromIterable(events(["hel"], false).slice(0, 2)).pipe(
+            Stream.concat(Stream.never),
+            Stream.ensuring(Deferred.succeed(closed, undefined))
+          )
+      }
+      // Room for one request's reservation (its input and `max_tokens`), not two.
+      const limited = { ...config, budgets: [], models: { fast: { routes: [{ provider: "a", model: "m1" }], tpm: 150 } } }
+      const layer = Gateway.layer(limited).pipe(
+        Layer.provideMerge(ProviderRegistry.fromProviders([holding])),
+        Layer.provideMerge(Accounting.layer(limited, ".")),
+        Layer.provide(RoutingConfig.layer(limited.routing))
+      )
+      yield* Effect.gen(function*() {
+        const gateway = yield* Gateway.Gateway
+        const streamed = { ...request, stream: true }
+        const answer = yield* gateway.stream(streamed)
+        const refused = yield* gateway.stream(streamed).pipe(Effect.flip)
+        assert.strictEqual(refused._tag, "RateLimited")
+        assert.isTrue(Option.isNone(yield* Deferred.poll(closed)))
+        yield* answer.release
+        yield* answer.release
+        assert.isTrue(Option.isSome(yield* Deferred.poll(closed)))
+        // Released once: the room of one request, not two (a second release would free another's).
+        const again = yield* gateway.stream(streamed)
+        assert.strictEqual((yield* gateway.stream(streamed).pipe(Effect.flip))._tag, "RateLimited")
+        yield* again.release
+      }).pipe(Effect.provide(layer))
+    }))
 })

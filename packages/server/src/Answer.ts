@@ -3,7 +3,7 @@
  * with the routing headers; a whole answer held to the request's `json_schema` response format when it
  * has one (`Gateway.conform`, what was done in `x-switchyard-contract`), else `Gateway.complete`.
  */
-import { Effect, type Stream } from "effect"
+import { Effect, type Scope, type Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { ChatRequest, ChatResponse, Race } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
@@ -35,12 +35,15 @@ export const streamed = (
   { body, call, caller, render }: Options & {
     readonly body: (answer: Streaming) => Effect.Effect<Stream.Stream<Uint8Array>>
   }
-): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway> =>
+): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Gateway.Gateway | Scope.Scope> =>
   Effect.gen(function*() {
     const gateway = yield* Gateway.Gateway
     // Read now: the body streams after this handler has returned.
     const admission = yield* Admission.CurrentAdmission
     return yield* gateway.stream(request, caller).pipe(
+      // The body runs after this handler returns, within the request's scope; a client gone before it
+      // started leaves the events unread, so the scope's end lets the answer go (once, either way).
+      Effect.tap((answer) => Effect.addFinalizer(() => answer.release)),
       Effect.flatMap((answer) =>
         Effect.map(body({ ...answer, deadline: admission.deadline }), (frames) =>
           HttpServerResponse.stream(frames, {
