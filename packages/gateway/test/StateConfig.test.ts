@@ -4,9 +4,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Redacted } from "effect"
-import { Redis } from "effect/persistence"
-import { NodeRedis } from "@effect/platform-node"
-import { randomUUID } from "node:crypto"
+import * as Testing from "@switchyard/state-redis/Testing"
 import { Budgets, RateLimits } from "@switchyard/cost"
 import { RouteHealth } from "@switchyard/routing"
 import { Accounting, GatewayConfig, RoutingConfig } from "@switchyard/gateway"
@@ -28,17 +26,7 @@ const instance = (config: GatewayConfig.GatewayConfig) =>
   Layer.build(Layer.mergeAll(RoutingConfig.layer(config.routing, config.state), Accounting.layer(config, ".")))
 
 /** A prefix of the test's own, its keys deleted at the end. */
-const testPrefix = Effect.gen(function*() {
-  const prefix = `switchyard-test:${randomUUID()}:`
-  yield* Effect.addFinalizer(() =>
-    Effect.gen(function*() {
-      const redis = Context.get(yield* Layer.build(NodeRedis.layer({ url })), Redis.Redis)
-      const keys = yield* redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`)
-      if (keys.length > 0) yield* redis.send("DEL", ...keys)
-    }).pipe(Effect.scoped, Effect.orDie)
-  )
-  return prefix
-})
+const testPrefix = Testing.testPrefix(url)
 
 const subject = { apiKeyId: null, modelAlias: "smart" }
 const keyed = { apiKeyId: "k1", modelAlias: "smart" }

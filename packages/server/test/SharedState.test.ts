@@ -3,10 +3,8 @@
  * shared state is served from, and requests are answered whether Redis is there or not.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer, Redacted } from "effect"
-import { Redis } from "effect/persistence"
-import { NodeRedis } from "@effect/platform-node"
-import { randomUUID } from "node:crypto"
+import { Effect, Redacted } from "effect"
+import * as Testing from "@switchyard/state-redis/Testing"
 import type { GatewayConfig } from "@switchyard/gateway"
 import { serveConfig } from "./harness.ts"
 
@@ -41,18 +39,11 @@ describe("shared state through the server", () => {
 
   it.live("state redis: the health check says redis, and requests are answered", () =>
     Effect.gen(function*() {
-      const prefix = `switchyard-test:${randomUUID()}:`
-      yield* Effect.addFinalizer(() =>
-        Effect.gen(function*() {
-          const redis = Context.get(yield* Layer.build(NodeRedis.layer({ url: redisUrl })), Redis.Redis)
-          const keys = yield* redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`)
-          assert.isAbove(keys.length, 0, "the request's budget hold is in Redis")
-          yield* redis.send("DEL", ...keys)
-        }).pipe(Effect.scoped, Effect.orDie)
-      )
+      const prefix = yield* Testing.testPrefix(redisUrl)
       const url = yield* serveConfig(config({ kind: "redis", url: Redacted.make(redisUrl), prefix }))
       assert.deepStrictEqual(yield* health(url), { status: "ok", state: "redis" })
       assert.strictEqual(yield* answer(url), 200)
+      assert.isAbove((yield* Testing.keysUnder(redisUrl, prefix)).length, 0, "the request's budget hold is in Redis")
     }))
 
   it.live("state redis with Redis unreachable: the gateway starts, says local, and answers", () =>

@@ -4,34 +4,18 @@
  * a TCP proxy in front of Redis that a test can cut (`down`: connections refused and closed) or
  * silence (`silent`: connections open, nothing forwarded, as in a partition).
  */
-import { Context, Effect, Layer, type Scope } from "effect"
-import { Redis } from "effect/persistence"
-import { NodeRedis } from "@effect/platform-node"
-import { randomUUID } from "node:crypto"
+import { type Context, Effect, Layer, type Scope } from "effect"
 import { createConnection, createServer, type Socket } from "node:net"
 import { SharedState } from "../src/index.ts"
+import * as Testing from "../src/Testing.ts"
 
 export const url = process.env["SWITCHYARD_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379"
 
 /** A prefix no other test uses; its keys are deleted when the scope closes. */
-export const testPrefix: Effect.Effect<string, never, Scope.Scope> = Effect.gen(function*() {
-  const prefix = `switchyard-test:${randomUUID()}:`
-  yield* Effect.addFinalizer(() =>
-    Effect.gen(function*() {
-      const redis = Context.get(yield* Layer.build(NodeRedis.layer({ url })), Redis.Redis)
-      const keys = yield* redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`)
-      if (keys.length > 0) yield* redis.send("DEL", ...keys)
-    }).pipe(Effect.scoped, Effect.orDie)
-  )
-  return prefix
-})
+export const testPrefix: Effect.Effect<string, never, Scope.Scope> = Testing.testPrefix(url)
 
 /** The keys under `prefix` now. */
-export const keysUnder = (prefix: string) =>
-  Effect.gen(function*() {
-    const redis = Context.get(yield* Layer.build(NodeRedis.layer({ url })), Redis.Redis)
-    return yield* redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`)
-  }).pipe(Effect.scoped, Effect.orDie)
+export const keysUnder = (prefix: string) => Testing.keysUnder(url, prefix)
 
 /** Builds `services` over a `SharedState` of its own (an instance, with its own client) in the test's scope. */
 export const instance = <A>(
