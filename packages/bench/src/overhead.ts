@@ -20,6 +20,7 @@ import { join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import autocannon from "autocannon"
 import { Agent, request } from "undici"
+import * as Container from "./container.ts"
 import * as Proc from "./proc.ts"
 import * as Wire from "./wire.ts"
 
@@ -39,13 +40,15 @@ const opts = {
   warmup: Number(option("warmup") ?? 1),
   slowStreams: Number(option("slow-streams") ?? (quick ? 200 : 1000)),
   trend: !quick && !flag("no-trend"),
+  /** Each target again in a memory cgroup of this many MB, as in a small container (`--container 0`: not). */
+  containerMb: Number(option("container") ?? 512),
   out: option("out"),
   /** Another checkout's gateway to run beside this one (`--baseline DIR`, labelled `--baseline-label`). */
   baseline: option("baseline"),
   baselineLabel: option("baseline-label") ?? "baseline"
 }
-if (![opts.duration, opts.runs, opts.warmup, opts.slowStreams].every((n) => Number.isFinite(n) && n > 0)) {
-  console.error("usage: overhead.ts [--duration S] [--runs R] [--warmup S] [--slow-streams N] [--no-trend] [--quick] [--out FILE] [--baseline DIR [--baseline-label L]]")
+if (![opts.duration, opts.runs, opts.warmup, opts.slowStreams].every((n) => Number.isFinite(n) && n > 0) || !(opts.containerMb >= 0)) {
+  console.error("usage: overhead.ts [--duration S] [--runs R] [--warmup S] [--slow-streams N] [--no-trend] [--container MB] [--quick] [--out FILE] [--baseline DIR [--baseline-label L]]")
   process.exit(2)
 }
 
@@ -108,13 +111,14 @@ const track = (child: ChildProcess) => {
 }
 
 /** Forks one of the benchmark's own servers and waits for its `{ type: "ready", port }`. */
-const forkServer = (name: string, file: string, env: Record<string, string>): Promise<Target & { child: ChildProcess }> =>
+const forkServer = (name: string, file: string, env: Record<string, string>, container?: Container.Container): Promise<Target & { child: ChildProcess }> =>
   new Promise((ok, fail) => {
-    const child = track(fork(join(here, file), [], {
-      env: { ...process.env, ...env },
-      execArgv: [],
-      stdio: ["ignore", "pipe", "pipe", "ipc"]
-    }))
+    const options = { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe", "ipc"] as Array<"ignore" | "pipe" | "ipc"> }
+    const child = track(
+      container === undefined
+        ? fork(join(here, file), [], { ...options, execArgv: [] })
+        : spawn(...container.wrap(process.execPath, [join(here, file)]), options)
+    )
     const stderr = tail(child)
     const timer = setTimeout(() => fail(new Error(`${name} did not start in 20 s: ${stderr()}`)), 20_000)
     child.once("exit", (code) => fail(new Error(`${name} exited (${code}) before it was ready: ${stderr()}`)))
@@ -144,11 +148,18 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
  * The gateway as a new user runs it: no config file, OpenAI from the environment, a fresh folder.
  * `bin` and `name` let a second checkout (`--baseline DIR`) run beside the working tree's.
  */
-const startGateway = async (mockUrl: string, bin = gatewayBin, name = "gateway", nodeArgs: ReadonlyArray<string> = []): Promise<Target> => {
+const startGateway = async (
+  mockUrl: string,
+  bin = gatewayBin,
+  name = "gateway",
+  nodeArgs: ReadonlyArray<string> = [],
+  container?: Container.Container
+): Promise<Target> => {
   const dir = mkdtempSync(join(tmpdir(), "switchyard-bench-"))
   workDirs.push(dir)
   const port = await freePort()
-  const child = track(spawn(process.execPath, [...nodeArgs, bin, "serve", "--port", String(port)], {
+  const command = [process.execPath, [...nodeArgs, bin, "serve", "--port", String(port)]] as const
+  const child = track(spawn(...(container === undefined ? command : container.wrap(...command)), {
     cwd: dir,
     env: {
       PATH: process.env["PATH"] ?? "/usr/bin:/bin",
@@ -317,7 +328,8 @@ const slowStreams = async (target: Target, count: number): Promise<SlowResult> =
   const hwmReset = Proc.resetPeak(target.pid)
   let sampled = baselineMb
   const sampler = setInterval(() => {
-    sampled = Math.max(sampled, Proc.rssMb(target.pid))
+    // A target out of memory is gone: its streams fail and say so.
+    if (isAlive(target.pid)) sampled = Math.max(sampled, Proc.rssMb(target.pid))
   }, 50)
   const started = performance.now()
   let firstProblem: string | undefined
@@ -339,7 +351,7 @@ const slowStreams = async (target: Target, count: number): Promise<SlowResult> =
   }))
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
-  sampled = Math.max(sampled, Proc.rssMb(target.pid))
+  if (isAlive(target.pid)) sampled = Math.max(sampled, Proc.rssMb(target.pid))
   await dispatcher.close()
   return {
     peakMb: hwmReset ? Math.max(sampled, Proc.peakRssMb(target.pid)) : sampled,
@@ -391,6 +403,73 @@ const output: Array<string> = []
 const say = (text = "") => {
   output.push(text)
   console.log(text)
+}
+
+// ---------------------------------------------------------------------------------------------- containers
+
+/** Stops a target and waits until its process is gone. */
+const stop = async (target: Target) => {
+  try {
+    process.kill(target.pid, "SIGKILL")
+  } catch {
+    // already gone
+  }
+  while (isAlive(target.pid)) await sleep(50)
+}
+
+/**
+ * (c) Each floor and gateway again, one at a time, in a memory cgroup of `--container` MB (Node sizes
+ * its heap to it, as in a container): idle RSS, the slow streams, then 2 × 20,000 plain requests.
+ */
+const inContainers = async (mock: Target & { child: ChildProcess }) => {
+  const mb = opts.containerMb
+  const gateways: Array<readonly [string, string]> = [
+    ...(baselineDir === undefined ? [] : [[`gateway (${baselineLabel})`, join(baselineDir, "packages/cli/src/bin.ts")] as const]),
+    ["gateway", gatewayBin]
+  ]
+  const starts: ReadonlyArray<readonly [string, (container: Container.Container) => Promise<Target>]> = [
+    ["bare Node proxy", (c) => forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: mock.url }, c)],
+    ["bare Effect proxy", (c) => forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: mock.url }, c)],
+    ...gateways.map(([name, bin]) => [name, (c: Container.Container) => startGateway(mock.url, bin, name, [], c)] as const)
+  ]
+  say(`## Memory (c): each target in a ${mb} MB container (a memory cgroup of its own)`)
+  say()
+  const rows: Array<Array<string>> = []
+  for (const [name, start] of starts) {
+    const container = Container.make(`${rows.length}`, mb)
+    if (typeof container === "string") {
+      say(`Skipped: ${container}.`)
+      say()
+      return
+    }
+    try {
+      const target = await start(container)
+      await sleep(1000)
+      const idle = Proc.rssMb(target.pid)
+      await setMockDelay(mock.child, 250)
+      const slow = await slowStreams(target, opts.slowStreams)
+      await setMockDelay(mock.child, 0)
+      const ok = slow.completed === opts.slowStreams
+      if (!ok) fail(`${name} in a ${mb} MB container: ${slow.completed}/${opts.slowStreams} slow streams complete (${slow.firstProblem ?? "?"})`)
+      const steady: Array<string> = []
+      for (let i = 1; i <= 2 && isAlive(target.pid); i++) {
+        const { result } = await cannon(target, { connections: 64, stream: false, amount: 20_000 })
+        problems(target, `${mb} MB container, plain batch ${i}`, result)
+        steady.push(isAlive(target.pid) ? fmt(Proc.rssMb(target.pid), 0) : "died")
+      }
+      const alive = isAlive(target.pid)
+      rows.push([name, fmt(idle, 0), fmt(slow.peakMb, 0), `${slow.completed}/${opts.slowStreams}${ok ? " ok" : " FAILED"}`, ...steady, alive ? "yes" : "no"])
+      await stop(target)
+    } finally {
+      container.remove()
+    }
+  }
+  say(table(
+    ["target", "idle RSS MB", `${opts.slowStreams} slow streams: peak RSS MB`, "complete & correct", "RSS after 20,000 plain", "after 40,000", "alive after"],
+    rows,
+    ["l", "r", "r", "l", "r", "r", "l"]
+  ))
+  say()
 }
 
 // ---------------------------------------------------------------------------------------------- main
@@ -519,6 +598,7 @@ const main = async () => {
   }
 
   await verify(fresh.gateway)
+  if (opts.containerMb > 0) await inContainers(fresh.mock)
   if (failures.length > 0) {
     say("## Failures")
     say()
