@@ -5,8 +5,8 @@
  * `Effect.sleep` in its fiber; a stream with timeouts pays that on every pull, a request on every
  * attempt. Here the raced effect runs in one child fiber and the caller waits on a callback that the
  * child's end, a plain `setTimeout` or the signal's listener resumes. Under a clock other than the
- * live one (a `TestClock`), the limit is that clock's `sleep` (`Effect.timeoutOrElse`), so tests
- * that move time keep working.
+ * live one (a `TestClock`), the timer is that clock's `sleep` in a fiber of its own, so tests that
+ * move time keep working and go through the same race.
  */
 import { Cause, Clock, Context, Duration, Effect, Fiber } from "effect"
 
@@ -20,8 +20,10 @@ export interface Signal {
   readonly listen: (listener: () => void) => () => void
 }
 
+const noop = () => {}
+
 /** A signal that never fires. */
-export const never: Signal = { fired: () => false, listen: () => () => {} }
+export const never: Signal = { fired: () => false, listen: () => noop }
 
 /** A signal and the function that fires it. */
 export const makeSignal = (): Signal & { readonly fire: () => void } => {
@@ -31,7 +33,7 @@ export const makeSignal = (): Signal & { readonly fire: () => void } => {
     listen: (listener) => {
       if (listeners === undefined) {
         listener()
-        return () => {}
+        return noop
       }
       const own = listeners
       own.add(listener)
@@ -67,6 +69,19 @@ const cutByCutoff = (): Effect.Effect<never> => Effect.failCause(Cause.interrupt
 
 /** The clock a fiber has when nothing replaced it. */
 const liveClock = Effect.runSync(Effect.clockWith(Effect.succeed))
+
+/**
+ * Calls `fire` after `millis` of `clock`'s time: a plain timer under the live clock, else the clock's
+ * `sleep` in a fiber with `context` (a `TestClock`'s time moves when the test says). The result stops it.
+ */
+const startTimer = (clock: Clock.Clock, context: Context.Context<never>, millis: number, fire: () => void): () => void => {
+  if (clock === liveClock) {
+    const timer = setTimeout(fire, millis)
+    return () => clearTimeout(timer)
+  }
+  const fiber = Effect.runForkWith(context)(Effect.andThen(clock.sleep(Duration.millis(millis)), Effect.sync(fire)))
+  return () => fiber.interruptUnsafe()
+}
 
 export interface Limits<E2, E3> {
   /**
@@ -112,10 +127,6 @@ export const within = <A, E, R, E2 = never, E3 = never>(
     const timed = millis !== undefined && millis <= MAX_TIMER_MILLIS && onTime !== undefined
     if (!timed && !signalled) return self
     if (timed && millis <= 0) return onTime(millis)
-    if (timed && clock !== liveClock) {
-      const cut = signalled ? within(self, { signal, onSignal: onSignal as () => Effect.Effect<never, E3> }) : self
-      return Effect.timeoutOrElse(cut, { duration: Duration.millis(millis), orElse: () => onTime(millis) })
-    }
     return Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
       const done = fiber.pollUnsafe()
       if (done !== undefined) return done
@@ -123,7 +134,7 @@ export const within = <A, E, R, E2 = never, E3 = never>(
         // The fiber still runs, so its observer cannot be called before the timer and the listener
         // are set.
         const stop = () => {
-          clearTimeout(timer)
+          stopTimer()
           stopListening()
           stopObserving()
         }
@@ -135,8 +146,8 @@ export const within = <A, E, R, E2 = never, E3 = never>(
           stop()
           resume(exit)
         })
-        const timer = timed ? setTimeout(() => cut(() => onTime(millis)), millis) : undefined
-        const stopListening = signalled && !signal.fired() ? signal.listen(() => cut(onSignal)) : () => {}
+        const stopTimer = timed ? startTimer(clock, parent.context as Context.Context<never>, millis, () => cut(() => onTime(millis))) : noop
+        const stopListening = signalled && !signal.fired() ? signal.listen(() => cut(onSignal)) : noop
         // Fired while `self` started.
         if (signalled && signal.fired()) cut(onSignal)
         return Effect.suspend(() => {
