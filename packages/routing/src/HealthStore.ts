@@ -22,8 +22,8 @@ export class HealthStore extends Context.Service<HealthStore, HealthStoreShape>(
 
 /**
  * An in-process store (updates are synchronous, hence atomic) of at most `maxRoutes` route keys
- * (default 4,096), the least recently used dropped past it: clients name routes (`provider/model`),
- * so the keys are not bounded by the config. A dropped route starts again closed.
+ * (default 4,096), one not used lately dropped past it: clients name routes (`provider/model`), so
+ * the keys are not bounded by the config. A dropped route starts again closed.
  */
 export const makeMemory = (maxRoutes = Recent.DEFAULT_ROUTES): Effect.Effect<HealthStoreShape> => Effect.sync(() => {
   const states = Recent.make<string, BreakerState>(maxRoutes)

@@ -34,8 +34,8 @@ export interface Options {
   /** Weight of an observation halves every `halfLife` (default: no decay). */
   readonly halfLife?: Duration.Input | undefined
   /**
-   * Route keys kept (default 4,096), the least recently used dropped past it: clients name routes,
-   * and each route's two histograms take about 5 KB at the default accuracy.
+   * Route keys kept (default 4,096), one not used lately dropped past it: clients name routes, and
+   * each route's two histograms take about 5 KB at the default accuracy.
    */
   readonly maxRoutes?: number | undefined
 }
