@@ -511,7 +511,13 @@ export const make = (config: GatewayConfig) =>
         const deadline = yield* Deadline.make(p.options.deadline)
         // The committed attempt's upstream lives until the client's stream ends, not this effect.
         const scope = yield* Scope.make()
-        const release = yield* Effect.cached(Effect.andThen(Scope.close(scope, Exit.void), p.settle))
+        // Once, whoever asks first: the events' end, the holder's scope, or a failed start.
+        const released = { done: false }
+        const release = Effect.suspend(() => {
+          if (released.done) return Effect.void
+          released.done = true
+          return Effect.andThen(Scope.close(scope, Exit.void), p.settle)
+        })
         const routed = yield* router.stream(p.routes, (route, role) =>
           providerOf(route).stream({ ...request, model: route.model }).pipe(withAttempt(p.asAttempt(role))), p.options).pipe(
             Scope.provide(scope),

@@ -177,7 +177,7 @@ describe("Gateway accounting", () => {
         yield* answer.release
         yield* answer.release
         assert.isTrue(Option.isSome(yield* Deferred.poll(closed)))
-        // Released once: the room of one request, not two (a second release would free another's).
+        // The room is back: one more request fits, and no more.
         const again = yield* gateway.stream(streamed)
         assert.strictEqual((yield* gateway.stream(streamed).pipe(Effect.flip))._tag, "RateLimited")
         yield* again.release
