@@ -11,7 +11,7 @@ import { SqlClient, type SqlError } from "effect/sql"
 import * as SqliteClient from "./internal/sqliteClient.ts"
 import * as LedgerMemory from "./internal/ledgerMemory.ts"
 import * as LedgerSql from "./internal/ledgerSql.ts"
-import type { Entry, Totals, UsageQuery, UsageRow, Window } from "./LedgerEntry.ts"
+import type { Entry, FiguresRow, Totals, UsageQuery, UsageRow, Window } from "./LedgerEntry.ts"
 
 /** The store failed (a SQL error); `cause` has the driver's reason. */
 export class LedgerError extends Data.TaggedError("LedgerError")<{
@@ -34,6 +34,11 @@ export interface CostLedgerShape {
    * and `bucket` it is one row with the window's totals.
    */
   readonly usage: (query: UsageQuery) => Effect.Effect<ReadonlyArray<UsageRow>, LedgerError>
+  /**
+   * Attempts, errors and latency percentiles per group and time bucket, in `usage`'s order, computed
+   * by the store (no row is read out): the dashboard's figures.
+   */
+  readonly figures: (query: UsageQuery) => Effect.Effect<ReadonlyArray<FiguresRow>, LedgerError>
   /** The attempts in the window, oldest first (then by request id), at most `limit`. */
   readonly entries: (
     window: Window & { readonly limit?: number | undefined }
@@ -72,6 +77,7 @@ export const makeMemory: Effect.Effect<CostLedgerShape> = Effect.sync(() => {
       }),
     usage,
     totals: totalsFrom(usage),
+    figures: (query) => read((all) => LedgerMemory.figures(all, query)),
     entries: (window) =>
       read((all) => {
         const selected = all
@@ -99,6 +105,7 @@ export const makeSql = (
         Effect.mapError(ledger.record(entry), (cause) => new LedgerError({ operation: "record", cause })),
       usage,
       totals: totalsFrom(usage),
+      figures: (q) => Effect.mapError(ledger.figures(q), query),
       entries: (window) => Effect.mapError(ledger.entries(window), query),
       requests: (window) => Effect.mapError(ledger.requests(window), query),
       request: (requestId) => Effect.mapError(ledger.request(requestId), query)

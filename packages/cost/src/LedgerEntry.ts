@@ -88,6 +88,33 @@ export interface UsageRow {
   readonly totals: Totals
 }
 
+/**
+ * Attempts, errors and latency over a set of attempts (the dashboard's figures). An error is an
+ * attempt that ended in a provider error (not `ok`, not `cancelled`); the latency percentiles are
+ * over the attempts not cancelled (a hedge that lost says nothing of its route's latency).
+ */
+export interface Figures {
+  readonly attempts: number
+  readonly errors: number
+  /** Nearest-rank percentiles, ms; `null` with no attempt that was not cancelled. */
+  readonly p50: number | null
+  readonly p95: number | null
+  readonly p99: number | null
+}
+
+export interface FiguresRow {
+  readonly group: Partial<Record<Dimension, string | null>>
+  /** The bucket's start (epoch ms), when the query asked for buckets. */
+  readonly bucket?: number | undefined
+  readonly figures: Figures
+}
+
+/** Whether an attempt ended in a provider error. */
+export const isError = (entry: Entry): boolean => entry.outcome !== "ok" && entry.outcome !== "cancelled"
+
+/** The 1-based nearest rank of the `percent` percentile among `n` values (integer arithmetic, as in SQL). */
+export const rankOf = (percent: number, n: number): number => Math.ceil((percent * n) / 100)
+
 export const emptyTotals: Totals = {
   requests: 0,
   attempts: 0,
@@ -105,7 +132,8 @@ const compareValue = (a: string | number | null | undefined, b: string | number 
   a === b ? 0 : a == null ? -1 : b == null ? 1 : a < b ? -1 : 1
 
 /** The order of `UsageRow`s: by bucket, then by each grouped dimension (no key first). */
-export const compareRows = (groupBy: ReadonlyArray<Dimension>) => (a: UsageRow, b: UsageRow): number => {
+export const compareRows = (groupBy: ReadonlyArray<Dimension>) =>
+(a: { readonly group: UsageRow["group"]; readonly bucket?: number | undefined }, b: { readonly group: UsageRow["group"]; readonly bucket?: number | undefined }): number => {
   const byBucket = compareValue(a.bucket, b.bucket)
   if (byBucket !== 0) return byBucket
   for (const dimension of groupBy) {

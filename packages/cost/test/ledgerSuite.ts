@@ -252,4 +252,34 @@ export const ledgerSuite = (name: string, ledgerLayer: Layer.Layer<CostLedger.Co
         assert.deepStrictEqual(yield* ledger.request("req-none"), [])
         assert.deepStrictEqual(yield* ledger.requests({ from: t, to: t + day, limit: 0 }), [])
       }))
+
+    it.effect("figures per route and per bucket: attempts, errors, nearest-rank latency percentiles of the attempts not cancelled", () =>
+      Effect.gen(function*() {
+        const ledger = yield* CostLedger.CostLedger
+        const t = base(9)
+        // openai/gpt-5: 20 attempts at 10, 20, ..., 200 ms, two of them errors; a cancelled hedge at 5 ms
+        // (not in the percentiles). ollama/llama3.2: one attempt, an hour later, cancelled only.
+        const timed = Array.from({ length: 20 }, (_, i) =>
+          entry({ timestamp: t + i, requestId: `req-${i}`, latencyMs: (i + 1) * 10, outcome: i === 3 || i === 7 ? "server_error" : "ok" }))
+        yield* recordAll([
+          ...timed,
+          entry({ timestamp: t + 30, requestId: "req-h", role: "hedge", outcome: "cancelled", latencyMs: 5 }),
+          entry({ timestamp: t + hour, requestId: "req-o", provider: "ollama", model: "llama3.2", outcome: "cancelled", latencyMs: 1 })
+        ])
+        const window = { from: t, to: t + day }
+        const byRoute = yield* ledger.figures({ ...window, groupBy: ["provider", "model"] })
+        assert.deepStrictEqual(byRoute, [
+          { group: { provider: "ollama", model: "llama3.2" }, figures: { attempts: 1, errors: 0, p50: null, p95: null, p99: null } },
+          // ranks ceil(0.5 × 20) = 10, ceil(0.95 × 20) = 19, ceil(0.99 × 20) = 20
+          { group: { provider: "openai", model: "gpt-5" }, figures: { attempts: 21, errors: 2, p50: 100, p95: 190, p99: 200 } }
+        ])
+        const byHour = yield* ledger.figures({ ...window, bucket: hour, where: { provider: "openai" } })
+        assert.deepStrictEqual(byHour, [{ group: {}, bucket: t, figures: { attempts: 21, errors: 2, p50: 100, p95: 190, p99: 200 } }])
+        // Three attempts: ranks 2, 3, 3.
+        const few = yield* ledger.figures({ from: t, to: t + 3 })
+        assert.deepStrictEqual(few, [{ group: {}, figures: { attempts: 3, errors: 0, p50: 20, p95: 30, p99: 30 } }])
+        assert.deepStrictEqual(yield* ledger.figures({ from: t - day, to: t }), [
+          { group: {}, figures: { attempts: 0, errors: 0, p50: null, p95: null, p99: null } }
+        ])
+      }))
   })

@@ -4,7 +4,7 @@
  * the one a gateway writes (`Accounting.layer`), or the config's alone (`Accounting.ledgerLayer`).
  */
 import { Effect } from "effect"
-import { CostLedger, type LedgerEntry } from "@switchyard/cost"
+import { CostLedger, LedgerEntry } from "@switchyard/cost"
 
 /** One attempt as the ledger keeps it. */
 export type Entry = LedgerEntry.Entry
@@ -15,6 +15,11 @@ export type Window = LedgerEntry.Window
 export type UsageQuery = LedgerEntry.UsageQuery
 export type Totals = LedgerEntry.Totals
 export type UsageRow = LedgerEntry.UsageRow
+export type Figures = LedgerEntry.Figures
+export type FiguresRow = LedgerEntry.FiguresRow
+
+/** Whether an attempt ended in a provider error (not `ok`, not `cancelled`). */
+export const isError = LedgerEntry.isError
 
 /** The ledger's store failed to open or to answer. */
 export const LedgerError = CostLedger.LedgerError
@@ -26,6 +31,12 @@ export type LedgerError = CostLedger.LedgerError
  */
 export const usage = (query: UsageQuery) =>
   Effect.flatMap(CostLedger.CostLedger, (ledger) => Effect.all({ totals: ledger.totals(query), rows: ledger.usage(query) }))
+
+/**
+ * Attempts, errors and latency percentiles per group and time bucket, computed by the store (see
+ * `CostLedger.figures`): the dashboard's `/v1/routes` and `/v1/series`.
+ */
+export const figures = (query: UsageQuery) => Effect.flatMap(CostLedger.CostLedger, (ledger) => ledger.figures(query))
 
 /** The attempts in the window, oldest first (then by request id), at most `limit`. */
 export const entries = (window: Window & { readonly limit?: number | undefined }) =>

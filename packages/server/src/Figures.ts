@@ -1,21 +1,12 @@
 /**
- * Figures over ledger attempts, for the dashboard's data routes: attempts, errors, error rate and
- * latency percentiles, over a set of attempts or per time bucket. An error is an attempt that ended
- * in a provider error (not `ok`, not `cancelled`); latency percentiles are over the attempts that
- * were not cancelled (a hedge that lost says nothing about its route's latency). Pure functions.
+ * The dashboard's figures as its data routes write them: a ledger's figures (attempts, errors, error
+ * rate, latency percentiles; computed by the store, see `Ledger.figures`) as JSON, per time bucket
+ * with the empty buckets listed, and attempts grouped by a key. Pure functions.
  */
 import type { Ledger } from "@switchyard/gateway"
 
-export interface Figures {
-  readonly attempts: number
-  readonly errors: number
-  /** `errors / attempts`; 0 with no attempts. */
-  readonly errorRate: number
-  /** Milliseconds; `null` with no timed attempt. */
-  readonly p50: number | null
-  readonly p95: number | null
-  readonly p99: number | null
-}
+/** Figures of no attempt. */
+export const none: Ledger.Figures = { attempts: 0, errors: 0, p50: null, p95: null, p99: null }
 
 /** Attempts by a key of each, in order of first appearance. */
 export const group = <K>(entries: ReadonlyArray<Ledger.Entry>, keyOf: (entry: Ledger.Entry) => K): Map<K, Array<Ledger.Entry>> => {
@@ -29,45 +20,28 @@ export const group = <K>(entries: ReadonlyArray<Ledger.Entry>, keyOf: (entry: Le
   return groups
 }
 
-/** Whether an attempt ended in a provider error. */
-export const isError = (entry: Ledger.Entry): boolean => entry.outcome !== "ok" && entry.outcome !== "cancelled"
-
-/** The nearest-rank `p` percentile (0 < p <= 1) of ascending values; `null` for none. */
-export const percentile = (sorted: ReadonlyArray<number>, p: number): number | null =>
-  sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!
-
-export const figures = (entries: ReadonlyArray<Ledger.Entry>): Figures => {
-  const errors = entries.filter(isError).length
-  const latencies = entries.filter((e) => e.outcome !== "cancelled").map((e) => e.latencyMs).sort((a, b) => a - b)
-  return {
-    attempts: entries.length,
-    errors,
-    errorRate: entries.length === 0 ? 0 : errors / entries.length,
-    p50: percentile(latencies, 0.5),
-    p95: percentile(latencies, 0.95),
-    p99: percentile(latencies, 0.99)
-  }
-}
-
-/** Figures per `size`-ms bucket from `from` to `to`, aligned to the epoch as the ledger's `usage` buckets are; empty buckets included. */
+/**
+ * Every `size`-ms bucket from `from` to `to`, aligned to the epoch as the ledger's buckets are, with
+ * its figures from `rows` (a ledger's figures per bucket), or none.
+ */
 export const series = (
-  entries: ReadonlyArray<Ledger.Entry>,
+  rows: ReadonlyArray<Ledger.FiguresRow>,
   window: { readonly from: number; readonly to: number; readonly size: number }
-): Array<{ readonly start: number; readonly figures: Figures }> => {
+): Array<{ readonly start: number; readonly figures: Ledger.Figures }> => {
   const first = window.from - (window.from % window.size)
-  const byBucket = group(entries, (e) => e.timestamp - (e.timestamp % window.size))
+  const byBucket = new Map(rows.map((row) => [row.bucket, row.figures]))
   const count = Math.max(0, Math.ceil((window.to - first) / window.size))
   return Array.from({ length: count }, (_, i) => {
     const start = first + i * window.size
-    return { start, figures: figures(byBucket.get(start) ?? []) }
+    return { start, figures: byBucket.get(start) ?? none }
   })
 }
 
-/** Figures as JSON fields. */
-export const json = (f: Figures) => ({
+/** Figures as JSON fields; the error rate is `errors / attempts`, 0 with no attempts. */
+export const json = (f: Ledger.Figures) => ({
   attempts: f.attempts,
   errors: f.errors,
-  error_rate: f.errorRate,
+  error_rate: f.attempts === 0 ? 0 : f.errors / f.attempts,
   p50_ms: f.p50,
   p95_ms: f.p95,
   p99_ms: f.p99

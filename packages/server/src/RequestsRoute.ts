@@ -34,7 +34,7 @@ const attempt = (e: Ledger.Entry) => ({
  */
 export const request = (attempts: ReadonlyArray<Ledger.Entry>) => {
   const first = attempts[0]!
-  const failed = attempts.filter(Figures.isError)
+  const failed = attempts.filter(Ledger.isError)
   const known = attempts.flatMap((e) => (e.cost === null ? [] : [e.cost]))
   return {
     id: first.requestId,

@@ -2,7 +2,8 @@
  * `GET /v1/routes`: every configured alias with each of its routes, and every other route the
  * ledger saw in the window (`alias: null`): the route's circuit breaker (`closed`, `open`,
  * `half_open`) and its figures from the ledger over the window (`since`, default the last 15
- * minutes): attempts, errors, error rate, p50/p95/p99 latency (see `Figures`). A route's figures
+ * minutes): attempts, errors, error rate, p50/p95/p99 latency, computed by the ledger's store
+ * (`Ledger.figures`: no row is read out). A route's figures
  * are over all its attempts, whatever alias asked for them, as its breaker is. Admin keys only.
  */
 import { Effect } from "effect"
@@ -17,12 +18,12 @@ export const handler = LedgerQuery.route(({ now, params }) =>
     const from = yield* LedgerQuery.since(params, now, 15 * 60_000)
     const gateway = yield* Gateway.Gateway
     const health = yield* RouteHealth.RouteHealth
-    const entries = yield* Ledger.entries({ from, to: now + 1 })
-    const byRoute = Figures.group(entries, Route.label)
+    const rows = yield* Ledger.figures({ from, to: now + 1, groupBy: ["provider", "model"] })
+    const byRoute = new Map(rows.map((row) => [Route.label({ provider: row.group.provider ?? "", model: row.group.model ?? "" }), row]))
     const configured = gateway.aliases.flatMap(({ alias, routes }) => routes.map((route) => ({ alias, route })))
     const named = new Set(configured.map(({ route }) => Route.label(route)))
-    const seen = [...byRoute.values()]
-      .map((attempts) => ({ alias: null, route: { provider: attempts[0]!.provider, model: attempts[0]!.model } }))
+    const seen = rows
+      .map((row) => ({ alias: null, route: { provider: row.group.provider ?? "", model: row.group.model ?? "" } }))
       .filter(({ route }) => !named.has(Route.label(route)))
     const data = yield* Effect.forEach([...configured, ...seen], ({ alias, route }) =>
       Effect.map(health.status(Route.label(route)), (breaker) => ({
@@ -31,7 +32,7 @@ export const handler = LedgerQuery.route(({ now, params }) =>
         provider: route.provider,
         model: route.model,
         breaker,
-        ...Figures.json(Figures.figures(byRoute.get(Route.label(route)) ?? []))
+        ...Figures.json(byRoute.get(Route.label(route))?.figures ?? Figures.none)
       })))
     return HttpServerResponse.jsonUnsafe({
       object: "list",

@@ -5,7 +5,6 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { Usage } from "@switchyard/core"
 import type { Ledger } from "@switchyard/gateway"
 import { Figures } from "@switchyard/server"
 import { adminKey, clientKey, getJson, serveMix } from "./dashboardScenario.ts"
@@ -84,37 +83,26 @@ describe("dashboard data routes", () => {
     }))
 })
 
-const attempt = (timestamp: number, latencyMs: number, outcome: Ledger.Outcome): Ledger.Entry => ({
-  requestId: `r${timestamp}`,
-  apiKeyId: null,
-  modelAlias: "m",
-  provider: "p",
-  model: "m",
-  role: "primary",
-  outcome,
-  latencyMs,
-  usage: Usage.make({ inputTokens: 0, outputTokens: 0 }),
-  estimateMethod: null,
-  cost: 0,
-  timestamp
-})
-
 describe("Figures", () => {
-  it("nearest-rank percentiles; errors exclude cancelled attempts, which latency ignores", () => {
-    const entries = [
-      ...Array.from({ length: 18 }, (_, i) => attempt(i, (i + 1) * 10, "ok")),
-      attempt(18, 5000, "timeout"),
-      attempt(19, 9000, "cancelled")
-    ]
-    const f = Figures.figures(entries)
-    assert.deepStrictEqual([f.attempts, f.errors, f.errorRate], [20, 1, 0.05])
-    // 19 timed attempts: 10..180 and 5000; p50 is the 10th, p95 the 19th.
-    assert.deepStrictEqual([f.p50, f.p95, f.p99], [100, 5000, 5000])
-    assert.deepStrictEqual(Figures.figures([]), { attempts: 0, errors: 0, errorRate: 0, p50: null, p95: null, p99: null })
+  it("json: the error rate is errors over attempts, 0 with none", () => {
+    assert.deepStrictEqual(Figures.json({ attempts: 20, errors: 1, p50: 100, p95: 5000, p99: 5000 }), {
+      attempts: 20,
+      errors: 1,
+      error_rate: 0.05,
+      p50_ms: 100,
+      p95_ms: 5000,
+      p99_ms: 5000
+    })
+    assert.deepStrictEqual(Figures.json(Figures.none), { attempts: 0, errors: 0, error_rate: 0, p50_ms: null, p95_ms: null, p99_ms: null })
   })
 
   it("series: epoch-aligned buckets over the window, empty ones included", () => {
-    const buckets = Figures.series([attempt(1_005, 10, "ok"), attempt(1_950, 30, "server_error")], { from: 950, to: 2_100, size: 500 })
+    const row = (bucket: number, attempts: number, errors: number): Ledger.FiguresRow => ({
+      group: {},
+      bucket,
+      figures: { ...Figures.none, attempts, errors }
+    })
+    const buckets = Figures.series([row(1000, 1, 0), row(1500, 1, 1)], { from: 950, to: 2_100, size: 500 })
     assert.deepStrictEqual(buckets.map((b) => [b.start, b.figures.attempts, b.figures.errors]), [
       [500, 0, 0],
       [1000, 1, 0],

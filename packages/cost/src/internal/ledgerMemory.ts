@@ -1,8 +1,8 @@
 /**
  * The ledger's queries over entries in memory: the reference the SQL layers must agree with.
  */
-import type { Dimension, Entry, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
-import { compareRows, emptyTotals } from "../LedgerEntry.ts"
+import type { Dimension, Entry, Figures, FiguresRow, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
+import { compareRows, emptyTotals, isError, rankOf } from "../LedgerEntry.ts"
 
 export const matches = (window: Window) => (entry: Entry): boolean =>
   entry.timestamp >= window.from &&
@@ -27,12 +27,15 @@ export const totalsOf = (entries: ReadonlyArray<Entry>): Totals =>
 
 const bucketOf = (timestamp: number, size: number): number => timestamp - (timestamp % size)
 
-/** Groups the entries a query selects and sums each group, in `compareRows` order. */
-export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<UsageRow> => {
+/**
+ * The entries a query selects, grouped by its dimensions and buckets, each group summarized, in
+ * `compareRows` order; without `groupBy` and `bucket`, one group of them all.
+ */
+const grouped = <A>(entries: ReadonlyArray<Entry>, query: UsageQuery, summarize: (entries: ReadonlyArray<Entry>) => A) => {
   const groupBy = query.groupBy ?? []
   const selected = entries.filter(matches(query))
-  if (groupBy.length === 0 && query.bucket === undefined) return [{ group: {}, totals: totalsOf(selected) }]
-  const groups = new Map<string, { row: Omit<UsageRow, "totals">; entries: Array<Entry> }>()
+  if (groupBy.length === 0 && query.bucket === undefined) return [{ group: {}, summary: summarize(selected) }]
+  const groups = new Map<string, { row: { group: Partial<Record<Dimension, string | null>>; bucket?: number }; entries: Array<Entry> }>()
   for (const entry of selected) {
     const group = Object.fromEntries(groupBy.map((d) => [d, entry[d]]))
     const bucket = query.bucket === undefined ? undefined : bucketOf(entry.timestamp, query.bucket)
@@ -44,10 +47,28 @@ export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<U
       existing.entries.push(entry)
     }
   }
-  return [...groups.values()]
-    .map(({ entries, row }) => ({ ...row, totals: totalsOf(entries) }))
-    .sort(compareRows(groupBy))
+  return [...groups.values()].map(({ entries, row }) => ({ ...row, summary: summarize(entries) })).sort(compareRows(groupBy))
 }
+
+/** Groups the entries a query selects and sums each group, in `compareRows` order. */
+export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<UsageRow> =>
+  grouped(entries, query, totalsOf).map(({ summary, ...row }) => ({ ...row, totals: summary }))
+
+export const figuresOf = (entries: ReadonlyArray<Entry>): Figures => {
+  const latencies = entries.filter((e) => e.outcome !== "cancelled").map((e) => e.latencyMs).sort((a, b) => a - b)
+  const percentile = (percent: number) => (latencies.length === 0 ? null : latencies[rankOf(percent, latencies.length) - 1]!)
+  return {
+    attempts: entries.length,
+    errors: entries.filter(isError).length,
+    p50: percentile(50),
+    p95: percentile(95),
+    p99: percentile(99)
+  }
+}
+
+/** Groups the entries a query selects and takes each group's figures, in `compareRows` order. */
+export const figures = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<FiguresRow> =>
+  grouped(entries, query, figuresOf).map(({ summary, ...row }) => ({ ...row, figures: summary }))
 
 /** `CostLedger.requests` over entries in memory. */
 export const recentRequests = (entries: ReadonlyArray<Entry>, window: Window & { readonly limit: number }): Array<Entry> => {

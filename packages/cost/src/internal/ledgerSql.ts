@@ -5,7 +5,7 @@
  */
 import { Array as Arr, Effect, Exit, Request, RequestResolver } from "effect"
 import { SqlClient, SqlError, type Statement } from "effect/sql"
-import type { Dimension, Entry, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
+import type { Dimension, Entry, FiguresRow, Totals, UsageQuery, UsageRow, Window } from "../LedgerEntry.ts"
 import { compareRows } from "../LedgerEntry.ts"
 
 const columns: Record<Dimension, string> = {
@@ -29,6 +29,7 @@ class RecordRow extends Request.TaggedClass("RecordRow")<{ readonly entry: Entry
 export interface SqlLedger {
   readonly record: (entry: Entry) => Effect.Effect<void, SqlError.SqlError>
   readonly usage: (query: UsageQuery) => Effect.Effect<Array<UsageRow>, SqlError.SqlError>
+  readonly figures: (query: UsageQuery) => Effect.Effect<Array<FiguresRow>, SqlError.SqlError>
   readonly entries: (
     window: Window & { readonly limit?: number | undefined }
   ) => Effect.Effect<Array<Entry>, SqlError.SqlError>
@@ -156,6 +157,57 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
           .sort(compareRows(groupBy)))
     }
 
+    /**
+     * Figures per group in one statement: each attempt ranked by latency among its group's attempts
+     * not cancelled (a window function), then per group the count, the errors and the latencies at
+     * the nearest ranks, `ceil(p × n)` in integer arithmetic as `rankOf` (`(p × n + 99) / 100`).
+     */
+    const figures = (query: UsageQuery) => {
+      const groupBy = query.groupBy ?? []
+      const bucket = query.bucket === undefined ? [] : [Math.max(1, Math.round(query.bucket))]
+      const keys = [...groupBy.map((d) => sql`${sql(columns[d])}`), ...bucket.map((size) => sql`ts - (ts % ${size})`)]
+      const names = [...groupBy.map((d) => sql`${sql(d)}`), ...bucket.map(() => sql`${sql("bucket")}`)]
+      const timed = sql`CASE WHEN outcome = 'cancelled' THEN 0 ELSE 1 END`
+      const byGroup = keys.length === 0 ? sql.literal("") : sql`PARTITION BY ${sql.csv(keys)}`
+      const ranked = sql`SELECT ${
+        sql.csv([
+          ...keys.map((key, i) => sql`${key} AS ${names[i]!}`),
+          sql`outcome`,
+          sql`latency_ms`,
+          sql`${timed} AS timed`,
+          sql`ROW_NUMBER() OVER (PARTITION BY ${sql.csv([...keys, timed])} ORDER BY latency_ms) AS rn`,
+          sql`SUM(${timed}) OVER (${byGroup}) AS n`
+        ])
+      } FROM ${t} WHERE ${where(query)}`
+      const at = (percent: number) => sql`MAX(CASE WHEN timed = 1 AND rn = (${sql.literal(String(percent))} * n + 99) / 100 THEN latency_ms END)`
+      const columnsOut = [
+        ...names,
+        sql`COUNT(*) AS attempts`,
+        sql`SUM(CASE WHEN outcome = 'ok' OR outcome = 'cancelled' THEN 0 ELSE 1 END) AS errors`,
+        sql`${at(50)} AS p50`,
+        sql`${at(95)} AS p95`,
+        sql`${at(99)} AS p99`
+      ]
+      const statement = names.length === 0
+        ? sql<Record<string, unknown>>`SELECT ${sql.csv(columnsOut)} FROM (${ranked}) ranked`
+        : sql<Record<string, unknown>>`SELECT ${sql.csv(columnsOut)} FROM (${ranked}) ranked GROUP BY ${sql.csv(names)}`
+      const latency = (value: unknown) => (value == null ? null : toNumber(value))
+      return Effect.map(statement, (rows) =>
+        rows
+          .map((row): FiguresRow => ({
+            group: Object.fromEntries(groupBy.map((d) => [d, row[d] == null ? null : String(row[d])])),
+            ...(bucket.length === 0 ? {} : { bucket: toNumber(row["bucket"]) }),
+            figures: {
+              attempts: toNumber(row["attempts"]),
+              errors: toNumber(row["errors"]),
+              p50: latency(row["p50"]),
+              p95: latency(row["p95"]),
+              p99: latency(row["p99"])
+            }
+          }))
+          .sort(compareRows(groupBy)))
+    }
+
     const entryOf = (row: Record<string, unknown>): Entry => ({
       requestId: String(row["request_id"]),
       apiKeyId: row["api_key_id"] == null ? null : String(row["api_key_id"]),
@@ -203,5 +255,5 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
         (rows) => rows.map(entryOf)
       )
 
-    return { record, usage, entries, requests, request }
+    return { record, usage, figures, entries, requests, request }
   })
