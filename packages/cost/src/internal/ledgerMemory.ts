@@ -54,7 +54,7 @@ const grouped = <A>(entries: ReadonlyArray<Entry>, query: UsageQuery, summarize:
 export const usage = (entries: ReadonlyArray<Entry>, query: UsageQuery): Array<UsageRow> =>
   grouped(entries, query, totalsOf).map(({ summary, ...row }) => ({ ...row, totals: summary }))
 
-export const figuresOf = (entries: ReadonlyArray<Entry>): Figures => {
+const figuresOf = (entries: ReadonlyArray<Entry>): Figures => {
   const latencies = entries.filter((e) => e.outcome !== "cancelled").map((e) => e.latencyMs).sort((a, b) => a - b)
   const percentile = (percent: number) => (latencies.length === 0 ? null : latencies[rankOf(percent, latencies.length) - 1]!)
   return {

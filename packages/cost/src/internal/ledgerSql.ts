@@ -160,7 +160,8 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
     /**
      * Figures per group in one statement: each attempt ranked by latency among its group's attempts
      * not cancelled (a window function), then per group the count, the errors and the latencies at
-     * the nearest ranks, `ceil(p × n)` in integer arithmetic as `rankOf` (`(p × n + 99) / 100`).
+     * the nearest ranks, `ceil(percent × n / 100)` in integer arithmetic as `rankOf` does:
+     * `(percent × n + 99) / 100`.
      */
     const figures = (query: UsageQuery) => {
       const groupBy = query.groupBy ?? []
