@@ -442,8 +442,9 @@ const inContainers = async (mock: Target & { child: ChildProcess }) => {
       say()
       return
     }
+    let target: Target | undefined
     try {
-      const target = await start(container)
+      target = await start(container)
       await sleep(1000)
       const idle = Proc.rssMb(target.pid)
       await setMockDelay(mock.child, 250)
@@ -452,15 +453,20 @@ const inContainers = async (mock: Target & { child: ChildProcess }) => {
       const ok = slow.completed === opts.slowStreams
       if (!ok) fail(`${name} in a ${mb} MB container: ${slow.completed}/${opts.slowStreams} slow streams complete (${slow.firstProblem ?? "?"})`)
       const steady: Array<string> = []
-      for (let i = 1; i <= 2 && isAlive(target.pid); i++) {
-        const { result } = await cannon(target, { connections: 64, stream: false, amount: 20_000 })
-        problems(target, `${mb} MB container, plain batch ${i}`, result)
+      for (let i = 1; i <= 2; i++) {
+        if (isAlive(target.pid)) {
+          const { result } = await cannon(target, { connections: 64, stream: false, amount: 20_000 })
+          problems(target, `${mb} MB container, plain batch ${i}`, result)
+        }
         steady.push(isAlive(target.pid) ? fmt(Proc.rssMb(target.pid), 0) : "died")
       }
       const alive = isAlive(target.pid)
       rows.push([name, fmt(idle, 0), fmt(slow.peakMb, 0), `${slow.completed}/${opts.slowStreams}${ok ? " ok" : " FAILED"}`, ...steady, alive ? "yes" : "no"])
-      await stop(target)
+    } catch (error) {
+      fail(`${name} in a ${mb} MB container: ${error instanceof Error ? error.message : String(error)}`)
+      rows.push([name, "–", "–", "did not run", "–", "–", "no"])
     } finally {
+      if (target !== undefined) await stop(target)
       container.remove()
     }
   }
