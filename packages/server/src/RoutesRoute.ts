@@ -19,12 +19,11 @@ export const handler = LedgerQuery.route(({ now, params }) =>
     const gateway = yield* Gateway.Gateway
     const health = yield* RouteHealth.RouteHealth
     const rows = yield* Ledger.figures({ from, to: now + 1, groupBy: ["provider", "model"] })
-    const byRoute = new Map(rows.map((row) => [Route.label({ provider: row.group.provider ?? "", model: row.group.model ?? "" }), row]))
+    const ledgered = rows.map((row) => ({ route: { provider: row.group.provider ?? "", model: row.group.model ?? "" }, figures: row.figures }))
+    const byRoute = new Map(ledgered.map(({ figures, route }) => [Route.label(route), figures]))
     const configured = gateway.aliases.flatMap(({ alias, routes }) => routes.map((route) => ({ alias, route })))
     const named = new Set(configured.map(({ route }) => Route.label(route)))
-    const seen = rows
-      .map((row) => ({ alias: null, route: { provider: row.group.provider ?? "", model: row.group.model ?? "" } }))
-      .filter(({ route }) => !named.has(Route.label(route)))
+    const seen = ledgered.filter(({ route }) => !named.has(Route.label(route))).map(({ route }) => ({ alias: null, route }))
     const data = yield* Effect.forEach([...configured, ...seen], ({ alias, route }) =>
       Effect.map(health.status(Route.label(route)), (breaker) => ({
         alias,
@@ -32,7 +31,7 @@ export const handler = LedgerQuery.route(({ now, params }) =>
         provider: route.provider,
         model: route.model,
         breaker,
-        ...Figures.json(byRoute.get(Route.label(route))?.figures ?? Figures.none)
+        ...Figures.json(byRoute.get(Route.label(route)) ?? Figures.none)
       })))
     return HttpServerResponse.jsonUnsafe({
       object: "list",
