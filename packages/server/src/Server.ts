@@ -6,8 +6,8 @@
  * The server is thin: every route decodes, calls the same services a library user would, encodes.
  */
 import { createServer, type Server } from "node:http"
-import { Context, Duration, Effect, Layer, Logger, type Scope } from "effect"
-import { FetchHttpClient, type HttpClient, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { Context, Duration, Effect, Layer, Logger, References, type Scope } from "effect"
+import { FetchHttpClient, type HttpClient, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpServerError } from "effect/http"
 // Each module on its own: the package's index would load all of it (its Redis client, sockets...).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -239,16 +239,23 @@ const shutdown = (node: Server, admission: Admission.Admission, grace: Duration.
     yield* Effect.sync(() => node.closeAllConnections())
   })
 
+/** How each request is given the gateway's services. */
+interface Provision<R> {
+  readonly provide: <A, E>(effect: Effect.Effect<A, E, Services | Scope.Scope | HttpServerRequest.HttpServerRequest>) => Effect.Effect<A, E, R | Scope.Scope | HttpServerRequest.HttpServerRequest>
+  /**
+   * Whether the services (their tracer, and whether tracing is on) are outside the server's own
+   * context: then the request's server span is made inside `provide`, with them, and the server
+   * makes none of its own.
+   */
+  readonly tracedInside: boolean
+}
+
 /**
- * Serves `routes` on `listen` with `settings`, each request given its services by `provide`: at most
- * `maxConcurrentRequests` at once (`/healthz` is never refused), and a graceful shutdown when the
- * layer closes.
+ * Serves `routes` on `listen` with `settings`, each request given its services by `provision`: at
+ * most `maxConcurrentRequests` at once (`/healthz` is never refused), and a graceful shutdown when
+ * the layer closes.
  */
-const serving = <R>(
-  listen: ListenOptions,
-  settings: Settings,
-  provide: <A, E>(effect: Effect.Effect<A, E, Services | Scope.Scope | HttpServerRequest.HttpServerRequest>) => Effect.Effect<A, E, R | Scope.Scope | HttpServerRequest.HttpServerRequest>
-) =>
+const serving = <R>(listen: ListenOptions, settings: Settings, { provide, tracedInside }: Provision<R>) =>
   Layer.unwrap(Effect.gen(function*() {
     const node = createGatewayServer(settings)
     const admission = yield* Admission.make(settings.maxConcurrentRequests)
@@ -261,14 +268,16 @@ const serving = <R>(
           const verdict = yield* admission.enter
           if (verdict !== "admitted") return refusal(request.url, verdict)
         }
-        return yield* provide(exchange)
+        return yield* provide(tracedInside ? HttpMiddleware.tracer(exchange) : exchange)
       })
     // Built after the server, so closed before it: the drain runs while the server still serves.
     return Layer.effectDiscard(Effect.addFinalizer(() => shutdown(node, admission, Duration.millis(settings.shutdownGraceMs)))).pipe(
       // The admission is in the server's context, which every request's starts from.
       Layer.provideMerge(HttpServer.serve(app, admitted).pipe(Layer.provide(Layer.mergeAll(
         Layer.succeed(Admission.CurrentAdmission, admission),
-        Layer.succeed(Race.Cutoff, admission.deadline)
+        Layer.succeed(Race.Cutoff, admission.deadline),
+        // A span made here would be the native tracer's, never exported, and the parent of them all.
+        tracedInside ? Layer.succeed(References.TracerEnabled, false) : Layer.empty
       )))),
       Layer.provideMerge(NodeHttpServer.layer(() => node, { host: listen.host, port: listen.port }))
     )
@@ -280,7 +289,7 @@ const serving = <R>(
  * the slow-client timeouts and the shutdown grace: closing the layer drains the server gracefully.
  */
 export const layer = (options: ListenOptions, config: GatewayConfig.ServerConfig = {}) =>
-  serving<Services>(options, settings(config), (app) => app)
+  serving<Services>(options, settings(config), { provide: (app) => app, tracedInside: false })
 
 /** Replaces the services of a reloadable server (`layerReloadable`) for the requests to come. */
 export class Reload extends Context.Service<Reload, {
@@ -307,7 +316,7 @@ export const layerReloadable = (
 ): Layer.Layer<HttpServer.HttpServer | Reload, Ledger.LedgerError | VirtualKeys.KeyStoreError | HttpServerError.ServeError> =>
   Layer.unwrap(Effect.gen(function*() {
     const generations = yield* Generations.make(gatewayLayer(config, options))
-    return serving<never>(options.listen, settings(config.server), generations.provide).pipe(
+    return serving<never>(options.listen, settings(config.server), { provide: generations.provide, tracedInside: true }).pipe(
       Layer.merge(Layer.succeed(Reload, { reload: (next) => generations.replace(gatewayLayer(next, options)) }))
     )
   }))

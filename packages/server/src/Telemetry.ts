@@ -166,7 +166,9 @@ export const layer = (
     // request their attributes, and every stream its span until it ends).
     Option.match(settings.otlp, {
       onNone: () => Layer.merge(registry, Layer.succeed(References.TracerEnabled, false)),
-      onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> => otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry))
+      // Said explicitly: these services may be merged over a server's context that has it off.
+      onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> =>
+        Layer.merge(otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry)), Layer.succeed(References.TracerEnabled, true))
     })
   )
 }

@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Option, Redacted, Scope, Tracer } from "effect"
 import { HttpServer } from "effect/http"
 import { vi } from "vitest"
 import type { GatewayConfig } from "@switchyard/gateway"
@@ -168,7 +168,10 @@ const receiver = Effect.acquireRelease(
 
 interface OtlpSpan {
   readonly name: string
+  readonly kind: number
   readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId?: string | undefined
   readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: Record<string, unknown> }>
 }
 
@@ -270,5 +273,65 @@ describe("OTLP traces", () => {
       const points: Array<any> = attempts.sum.dataPoints
       const provider = (p: any) => p.attributes.find((a: any) => a.key === "provider")?.value.stringValue
       assert.deepStrictEqual(points.map(provider).sort(), ["backup", "primary"])
+    }))
+
+  it.live("a reloadable gateway exports its server span with the request's spans, none without its parent", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const upstream = yield* MockUpstream.make()
+      yield* upstream.setDefault(OpenAiChatWire.route, answer("hello"))
+      const config: GatewayConfig.GatewayConfig = {
+        providers: { up: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: Redacted.make("sk-up-0123456789") } },
+        models: { smart: { routes: [{ provider: "up", model: "small" }] } },
+        ledger: { kind: "memory" },
+        telemetry: { request_log: false, otlp_endpoint: otlp.url }
+      }
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(Server.layerReloadable(config, { listen: { host: "127.0.0.1", port: 0 } }), scope)
+      const url = HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
+      assert.strictEqual((yield* postChat(url)).status, 200)
+      yield* Scope.close(scope, Exit.void)
+
+      const spans: ReadonlyArray<OtlpSpan> = (otlp.bodies.get("/v1/traces") ?? []).flatMap((body) =>
+        JSON.parse(body).resourceSpans.flatMap((r: any) => r.scopeSpans.flatMap((s: any) => s.spans))
+      )
+      // OTLP's SPAN_KIND_SERVER is 2: the request's own span, the root of its trace.
+      const server = spans.filter((s) => s.kind === 2)
+      assert.strictEqual(server.length, 1)
+      assert.isDefined(spans.find((s) => s.name === "chat small"))
+      const ids = new Set(spans.map((s) => s.spanId))
+      const orphans = spans.filter((s) => s.parentSpanId !== undefined && s.parentSpanId !== "" && !ids.has(s.parentSpanId))
+      assert.deepStrictEqual(orphans.map((s) => s.name), [])
+      assert.isTrue(spans.every((s) => s.traceId === server[0]!.traceId))
+    }))
+
+  it.live("without a collector a reloadable gateway makes no span, not even the server's", () =>
+    Effect.gen(function*() {
+      const upstream = yield* MockUpstream.make()
+      yield* upstream.setDefault(OpenAiChatWire.route, answer("hello"))
+      const made: Array<string> = []
+      // A tracer in the server's own context: Effect's HTTP server would make its request span with it.
+      const counting = Tracer.make({
+        span(options) {
+          made.push(options.name)
+          return Tracer.nativeTracer.span(options)
+        }
+      })
+      const config: GatewayConfig.GatewayConfig = {
+        providers: { up: { kind: "openai", base_url: `${upstream.url}/v1`, api_key: Redacted.make("sk-up-0123456789") } },
+        models: { smart: { routes: [{ provider: "up", model: "small" }] } },
+        ledger: { kind: "memory" },
+        telemetry: { request_log: false }
+      }
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(
+        Server.layerReloadable(config, { listen: { host: "127.0.0.1", port: 0 } }).pipe(Layer.provide(Layer.succeed(Tracer.Tracer, counting))),
+        scope
+      )
+      const url = HttpServer.formatAddress(Context.get(context, HttpServer.HttpServer).address)
+      assert.strictEqual((yield* postChat(url)).status, 200)
+      assert.strictEqual((yield* postChat(url, { stream: true })).status, 200)
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(made, [])
     }))
 })
