@@ -11,7 +11,7 @@
  * When neither works (or tool calls had started, which cannot be stitched), the original failure
  * ends the stream, so the client gets an error, never a truncated answer presented as complete.
  */
-import { Effect, Stream } from "effect"
+import { Effect, Option, Sink, Stream } from "effect"
 import type { ChatRequest, ProviderError, StreamEvent } from "@switchyard/core"
 import type { Route } from "./Route.ts"
 
@@ -40,57 +40,65 @@ export const deliver = (delivered: Delivered, event: StreamEvent.StreamEvent): D
   return unstitchable && !delivered.unstitchable ? { ...delivered, unstitchable } : delivered
 }
 
-/** Thrown inside a takeover when its answer does not continue the delivered one. */
+/** A takeover's answer does not continue the delivered one. */
 class Diverged {
   readonly _tag = "Diverged"
 }
 
-/** Forwards a continuation: everything but its start, the echo of a trailing space dropped. */
-const continuation = (trailing: string) => {
-  let first = true
-  return (event: StreamEvent.StreamEvent): ReadonlyArray<StreamEvent.StreamEvent> => {
-    if (event._tag === "ResponseStart") return []
-    if (event._tag === "TextDelta" && event.choice === 0 && first) {
-      first = false
-      const text = trailing !== "" && event.text.startsWith(trailing) ? event.text.slice(trailing.length) : event.text
-      return text === "" ? [] : [{ ...event, text }]
-    }
-    return [event]
-  }
-}
+const diverged = new Diverged()
 
 /**
- * Forwards a regeneration past `prefix`: its text is held until it is as long as the prefix, then
- * dropped if it starts with it (the rest is forwarded); anything else is a divergence.
+ * Where a takeover stands: `Continue` has yet to see its first text (to drop the echo of the
+ * delivered `trailing` whitespace), `PastPrefix` holds its text until it is past the delivered
+ * `prefix`, `Forward` forwards the rest. A takeover's own start is never forwarded.
  */
-export const pastPrefix = (prefix: string) => {
-  let held = ""
-  let matched = prefix === ""
-  return (event: StreamEvent.StreamEvent): ReadonlyArray<StreamEvent.StreamEvent> | Diverged => {
-    if (event._tag === "ResponseStart") return []
-    if (matched) return [event]
-    if (event._tag === "ReasoningDelta" || event._tag === "UsageReport") return []
-    if (event._tag !== "TextDelta" || event.choice !== 0) return new Diverged()
-    held += event.text
-    if (held.length < prefix.length) return prefix.startsWith(held) ? [] : new Diverged()
-    if (!held.startsWith(prefix)) return new Diverged()
-    matched = true
-    const rest = held.slice(prefix.length)
-    return rest === "" ? [] : [{ ...event, text: rest }]
+export type Takeover =
+  | { readonly _tag: "Continue"; readonly trailing: string }
+  | { readonly _tag: "PastPrefix"; readonly prefix: string; readonly held: string }
+  | { readonly _tag: "Forward" }
+
+const forward: Takeover = { _tag: "Forward" }
+
+/** A continuation (prefill) forwards everything but its start, the echo of `trailing` dropped. */
+export const continuing = (trailing: string): Takeover => ({ _tag: "Continue", trailing })
+
+/** A regeneration forwards only past `prefix`, once it has repeated exactly that. */
+export const pastPrefix = (prefix: string): Takeover => prefix === "" ? forward : { _tag: "PastPrefix", prefix, held: "" }
+
+/** One event of a takeover: the next state and what to forward, or `Diverged`. */
+export const step = (
+  state: Takeover,
+  event: StreamEvent.StreamEvent
+): readonly [Takeover, ReadonlyArray<StreamEvent.StreamEvent>] | Diverged => {
+  if (event._tag === "ResponseStart") return [state, []]
+  switch (state._tag) {
+    case "Forward":
+      return [state, [event]]
+    case "Continue": {
+      if (event._tag !== "TextDelta" || event.choice !== 0) return [state, [event]]
+      const text = state.trailing !== "" && event.text.startsWith(state.trailing) ? event.text.slice(state.trailing.length) : event.text
+      return [forward, text === "" ? [] : [{ ...event, text }]]
+    }
+    case "PastPrefix": {
+      if (event._tag === "ReasoningDelta" || event._tag === "UsageReport") return [state, []]
+      if (event._tag !== "TextDelta" || event.choice !== 0) return diverged
+      const held = state.held + event.text
+      if (held.length < state.prefix.length) return state.prefix.startsWith(held) ? [{ ...state, held }, []] : diverged
+      if (!held.startsWith(state.prefix)) return diverged
+      const rest = held.slice(state.prefix.length)
+      return [forward, rest === "" ? [] : [{ ...event, text: rest }]]
+    }
   }
 }
 
 const takeover = (
   source: Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError>,
-  step: (event: StreamEvent.StreamEvent) => ReadonlyArray<StreamEvent.StreamEvent> | Diverged
+  initial: Takeover
 ): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError | Diverged> =>
-  source.pipe(
-    Stream.mapEffect((event) => {
-      const out = step(event)
-      return out instanceof Diverged ? Effect.fail(out) : Effect.succeed(out)
-    }),
-    Stream.flattenIterable
-  )
+  Stream.mapAccumEffect(source, () => initial, (state, event) => {
+    const next = step(state, event)
+    return next instanceof Diverged ? Effect.fail(next) : Effect.succeed(next)
+  })
 
 /**
  * The rest of a broken answer from the first candidate that can give it honestly, else `cause`.
@@ -111,22 +119,23 @@ export const recover = (
       ? [() =>
         takeover(
           candidate.stream({ ...request, messages: [...request.messages, { role: "assistant" as const, content: prefix }] }),
-          continuation(trailing)
+          continuing(trailing)
         )]
       : []),
     () => takeover(candidate.stream(request), pastPrefix(delivered.text))
   ])
-  const attempt = (i: number): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> => {
-    if (i >= ways.length) return Stream.fail(cause)
-    let forwarded = false
-    return ways[i]!().pipe(
-      Stream.tap(() => Effect.sync(() => (forwarded = true))),
-      Stream.catch((error) =>
-        forwarded
-          ? Stream.fail(error instanceof Diverged ? cause : error)
-          : Stream.suspend(() => attempt(i + 1))
-      )
-    )
-  }
-  return Stream.suspend(() => attempt(0))
+  // A way that fails before its first forwarded event gives way to the next.
+  const attempt = (i: number): Stream.Stream<StreamEvent.StreamEvent, ProviderError.ProviderError> =>
+    i >= ways.length
+      ? Stream.fail(cause)
+      : Stream.unwrap(Stream.peel(ways[i]!(), Sink.head()).pipe(
+        Effect.match({
+          onFailure: () => attempt(i + 1),
+          onSuccess: ([first, rest]) =>
+            Option.isNone(first)
+              ? Stream.empty
+              : Stream.concat(Stream.succeed(first.value), Stream.mapError(rest, (error) => error instanceof Diverged ? cause : error))
+        })
+      ))
+  return attempt(0)
 }

@@ -58,4 +58,64 @@ describe("Recovery.recover", () => {
       assert.strictEqual(result._tag, "Failure")
       assert.lengthOf(b.asked, 0)
     }))
+
+  it.effect("ends with a takeover's own error once it has forwarded something, asking no further route", () =>
+    Effect.gen(function*() {
+      const broken = new ProviderError.StreamInterrupted({ provider: "b", message: "reset" })
+      const asked: Array<unknown> = []
+      const breaking = {
+        route: { provider: "b", model: "m" },
+        prefill: false,
+        stream: () => Stream.suspend(() => (asked.push(1), Stream.concat(Stream.make(text("one two three")), Stream.fail(broken))))
+      }
+      const next = candidate([text("one two four"), finish])
+      const events: Array<StreamEvent.StreamEvent> = []
+      const error = yield* Recovery.recover(request, { text: "one two", unstitchable: false }, [breaking, next.candidate], cut).pipe(
+        Stream.runForEach((event) => Effect.sync(() => events.push(event))),
+        Effect.flip
+      )
+      assert.strictEqual(error, broken)
+      assert.deepStrictEqual(events, [text(" three")])
+      assert.lengthOf(asked, 1)
+      assert.lengthOf(next.asked, 0)
+    }))
+})
+
+describe("Recovery.step", () => {
+  const start: StreamEvent.StreamEvent = { _tag: "ResponseStart", id: "r", model: "m", created: 0 }
+  const run = (state: Recovery.Takeover, events: ReadonlyArray<StreamEvent.StreamEvent>) => {
+    const out: Array<StreamEvent.StreamEvent> = []
+    for (const event of events) {
+      const next = Recovery.step(state, event)
+      if (!Array.isArray(next)) return "diverged"
+      state = next[0]
+      out.push(...next[1])
+    }
+    return { state: state._tag, out }
+  }
+
+  it("holds a regeneration's text until it is past the prefix, then forwards the rest", () => {
+    assert.deepStrictEqual(run(Recovery.pastPrefix("ab c"), [start, text("a"), text("b"), text(" cd"), text("e")]), {
+      state: "Forward",
+      out: [text("d"), text("e")]
+    })
+    assert.deepStrictEqual(run(Recovery.pastPrefix("ab"), [text("a"), text("b")]), { state: "Forward", out: [] })
+    assert.deepStrictEqual(run(Recovery.pastPrefix(""), [start, text("x")]), { state: "Forward", out: [text("x")] })
+  })
+
+  it("calls a regeneration diverged on other text, another choice or a tool call before the prefix", () => {
+    assert.strictEqual(run(Recovery.pastPrefix("abc"), [text("ax")]), "diverged")
+    assert.strictEqual(run(Recovery.pastPrefix("abc"), [text("abx")]), "diverged")
+    assert.strictEqual(run(Recovery.pastPrefix("abc"), [{ _tag: "TextDelta", choice: 1, text: "abc" }]), "diverged")
+    assert.strictEqual(run(Recovery.pastPrefix("abc"), [finish]), "diverged")
+  })
+
+  it("drops a continuation's start and the echo of the trailing space, once", () => {
+    assert.deepStrictEqual(run(Recovery.continuing(" "), [start, text(" x"), text(" y")]), {
+      state: "Forward",
+      out: [text("x"), text(" y")]
+    })
+    assert.deepStrictEqual(run(Recovery.continuing(" "), [text(" "), text("z")]), { state: "Forward", out: [text("z")] })
+    assert.deepStrictEqual(run(Recovery.continuing(""), [finish]), { state: "Continue", out: [finish] })
+  })
 })
