@@ -40,6 +40,9 @@ export interface Options {
   readonly maxRoutes?: number | undefined
 }
 
+/** Route keys kept when `maxRoutes` is not set. */
+export const defaultMaxRoutes = Recent.DEFAULT_ROUTES
+
 /** The observations of one route key and kind: weight per histogram bucket. */
 export interface Counts {
   readonly key: string
@@ -71,7 +74,7 @@ const makeHistograms = (options: Options) => {
     maxMs: Duration.toMillis(options.max ?? "10 minutes")
   }
   const halfLifeMs = options.halfLife === undefined ? undefined : Duration.toMillis(options.halfLife)
-  const routes = Recent.make<string, Partial<Record<Kind, Histogram.Histogram>>>(options.maxRoutes ?? Recent.DEFAULT_ROUTES)
+  const routes = Recent.make<string, Partial<Record<Kind, Histogram.Histogram>>>(options.maxRoutes ?? defaultMaxRoutes)
   return {
     layout,
     get: (key: string, kind: Kind, now: number, create: boolean): Histogram.Histogram | undefined => {

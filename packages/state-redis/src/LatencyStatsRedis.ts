@@ -7,8 +7,9 @@
  * In Redis, the observations of a route key and kind in one time slot (a tenth of the window) are a
  * hash bucket → count, `<prefix>latency:<kind>:<key>:<slot>`, expiring once the slot left the
  * window; `<prefix>latency:routes` is a sorted set of the route keys and kinds by their last push.
- * A push is one script (`HINCRBY` per bucket); a pull is a `ZRANGEBYSCORE` and one script summing
- * the window's slots, each weighted by its age when a half-life is set. Observations an instance
+ * A push is one script (`HINCRBY` per bucket); a pull is a `ZREVRANGEBYSCORE` and one script summing
+ * the window's slots, each weighted by its age when a half-life is set. The merged copy holds at most
+ * `maxRoutes` route keys (default 4,096), those pushed last. Observations an instance
  * makes while Redis is unreachable stay in its own histograms only.
  */
 import { Duration, Effect, Layer, Option, type Scope } from "effect"
@@ -103,6 +104,8 @@ export const make = (options: Options = {}): Effect.Effect<LatencyStats.LatencyS
     const slotMs = Math.max(1, Math.ceil(windowMs / 10))
     const halfLifeMs = options.halfLife === undefined ? undefined : Duration.toMillis(Duration.fromInputUnsafe(options.halfLife))
     const ttl = windowMs + slotMs + 1000
+    /** The merged copy holds the route keys pushed last, as many as one instance keeps (two kinds each). */
+    const maxIds = 2 * (options.maxRoutes ?? LatencyStats.defaultMaxRoutes)
     const routes = `${shared.prefix}latency:routes`
     const slotKey = (id: string, slot: number) => `${shared.prefix}latency:${id}:${slot}`
     /** A slot's weight at `now`: 1, or halved every half-life since its middle. */
@@ -111,7 +114,7 @@ export const make = (options: Options = {}): Effect.Effect<LatencyStats.LatencyS
 
     const pull = (redis: Redis.Redis["Service"], now: number) =>
       Effect.gen(function*() {
-        const ids = yield* redis.send<ReadonlyArray<string>>("ZRANGEBYSCORE", routes, String(now - windowMs), "+inf")
+        const ids = yield* redis.send<ReadonlyArray<string>>("ZREVRANGEBYSCORE", routes, "+inf", String(now - windowMs), "LIMIT", "0", String(maxIds))
         if (ids.length === 0) return []
         const first = Math.floor((now - windowMs) / slotMs)
         const slots = Array.from({ length: Math.floor(now / slotMs) - first + 1 }, (_, i) => first + i)

@@ -70,4 +70,21 @@ describe("LatencyStatsRedis", () => {
       assert.isTrue(near(1000)(yield* median(a.stats)), "A falls back to its own")
       assert.isTrue(yield* eventually(Effect.map(keysUnder(prefix), (keys) => keys.length === 0), 3000))
     }))
+
+  it.live("the merged copy holds at most maxRoutes route keys, those pushed last", () =>
+    Effect.gen(function*() {
+      const prefix = yield* testPrefix
+      const bounded = { ...options, maxRoutes: 2 }
+      const a = yield* statsOn(url, prefix)
+      const b = yield* statsOn(url, prefix, bounded)
+      // Pushed first: three keys, then, after they reached Redis, two more (four ids fit: two kinds each).
+      for (const key of ["old/1", "old/2", "old/3"]) yield* a.stats.observe(key, "ttft", 100)
+      assert.isTrue(yield* eventually(Effect.map(median(b.stats, "old/3"), near(100)), 2000))
+      yield* Effect.sleep("150 millis")
+      for (const key of ["new/1", "new/2"]) yield* a.stats.observe(key, "ttft", 100)
+      assert.isTrue(yield* eventually(Effect.map(median(b.stats, "new/2"), near(100)), 2000))
+      assert.isTrue(yield* eventually(Effect.map(median(b.stats, "new/1"), near(100)), 2000))
+      const seen = yield* Effect.forEach(["old/1", "old/2", "old/3", "new/1", "new/2"], (key) => median(b.stats, key))
+      assert.strictEqual(seen.filter((ms) => ms !== undefined).length, 4)
+    }))
 })
