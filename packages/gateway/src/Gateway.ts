@@ -26,7 +26,7 @@ import { Conform, OutputContract, PromptTemplates } from "@switchyard/prompts"
 import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard/routing"
 import type { GatewayConfig, KeyLimits, ModelConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
-import { type AttemptInfo, CurrentAttempt, embeddingInput, Metering, withAttempt } from "./Metering.ts"
+import { type AttemptInfo, embeddingInput, Metering } from "./Metering.ts"
 import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
@@ -210,10 +210,10 @@ export const make = (config: GatewayConfig) =>
     const pricing = yield* Pricing.Pricing
     const estimate = yield* Estimate.Estimate
     const router = yield* Router.Router
-    const metered = new Map(
-      registry.names.map((name) => [name, metering.wrap(Option.getOrThrow(registry.get(name)).provider)])
-    )
-    const providerOf = (route: Route): Provider.ProviderShape => metered.get(route.provider)!
+    const providers = new Map(registry.names.map((name) => [name, Option.getOrThrow(registry.get(name)).provider]))
+    const providerOf = (route: Route): Provider.ProviderShape => providers.get(route.provider)!
+    /** The route's provider, its calls metered as `attempt`'s. */
+    const meteredAs = (route: Route, attempt: AttemptInfo): Provider.ProviderShape => metering.wrap(providerOf(route), attempt)
     /** Whether a route accepts a partial assistant message to continue (config `prefill`, Anthropic by default). */
     const prefillOf = (route: Route): boolean => {
       const provider = config.providers[route.provider]
@@ -372,7 +372,7 @@ export const make = (config: GatewayConfig) =>
     interface Prepared {
       readonly routes: ReadonlyArray<Route>
       readonly options: Router.RequestOptions
-      /** Who an attempt in `role` is for, so metering knows whose it is (`CurrentAttempt`). */
+      /** Who an attempt in `role` is for, so metering knows whose it is. */
       readonly asAttempt: (role: Attempt["role"]) => AttemptInfo
       readonly settle: Effect.Effect<void>
     }
@@ -427,10 +427,9 @@ export const make = (config: GatewayConfig) =>
         ), { discard: true })
 
     /** Runs a whole-answer call over the prepared routes, each attempt metered as `p` says. */
-    const runWhole = <A>(p: Prepared, call: (route: Route) => Effect.Effect<A, ProviderError.ProviderError>) =>
+    const runWhole = <A>(p: Prepared, call: (provider: Provider.ProviderShape, route: Route) => Effect.Effect<A, ProviderError.ProviderError>) =>
       Effect.gen(function*() {
-        const routed = yield* router.run(p.routes, (route, role) =>
-          call(route).pipe(Effect.provideService(CurrentAttempt, p.asAttempt(role))), p.options).pipe(
+        const routed = yield* router.run(p.routes, (route, role) => call(meteredAs(route, p.asAttempt(role)), route), p.options).pipe(
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
             Effect.ensuring(p.settle)
@@ -442,7 +441,7 @@ export const make = (config: GatewayConfig) =>
     const complete = (request: ChatRequest.ChatRequest, caller: Caller = {}, within?: Tally) =>
       Effect.gen(function*() {
         const p = yield* prepare(request, caller, chatBound(request), within === undefined ? {} : { within })
-        const routed = yield* runWhole(p, (route) => providerOf(route).complete({ ...request, model: route.model }))
+        const routed = yield* runWhole(p, (provider, route) => provider.complete({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies Answer
       }).pipe(Traced.effect(tracing, "Gateway.complete", () => ({ attributes: { model: request.model } })))
 
@@ -469,7 +468,7 @@ export const make = (config: GatewayConfig) =>
           )
         }
         const p = yield* prepare(request, caller, embedBound(request), { routes: embedding })
-        const routed = yield* runWhole(p, (route) => providerOf(route).embed!({ ...request, model: route.model }))
+        const routed = yield* runWhole(p, (provider, route) => provider.embed!({ ...request, model: route.model }))
         return { response: routed.value, route: routed.route, attempts: routed.attempts } satisfies EmbeddingAnswer
       }).pipe(Traced.effect(tracing, "Gateway.embed", () => ({ attributes: { model: request.model } })))
 
@@ -519,7 +518,7 @@ export const make = (config: GatewayConfig) =>
           return Effect.andThen(Scope.close(scope, Exit.void), p.settle)
         })
         const routed = yield* router.stream(p.routes, (route, role) =>
-          providerOf(route).stream({ ...request, model: route.model }).pipe(withAttempt(p.asAttempt(role))), p.options).pipe(
+          meteredAs(route, p.asAttempt(role)).stream({ ...request, model: route.model }), p.options).pipe(
             Scope.provide(scope),
             Effect.tapError((error) => logAttempts(error.attempts)),
             Effect.catch((error) => Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(failed(error, now)))),
@@ -532,9 +531,8 @@ export const make = (config: GatewayConfig) =>
             route,
             prefill: prefillOf(route),
             stream: (req: ChatRequest.ChatRequest) =>
-              providerOf(route).stream({ ...req, model: route.model }).pipe(
-                StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {}),
-                withAttempt(p.asAttempt("fallback"))
+              meteredAs(route, p.asAttempt("fallback")).stream({ ...req, model: route.model }).pipe(
+                StreamTimeouts.stream({ provider: route.provider, deadline }, p.options.timeouts ?? {})
               )
           }))
         const takeover = (broken: RoutingError.StreamBroken, delivered: Recovery.Delivered) =>

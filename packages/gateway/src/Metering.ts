@@ -10,13 +10,13 @@
  * Embeddings are metered the same way: input tokens as the provider reported them, else counted
  * from the input texts (the answer then carries that estimate as its usage), no output.
  */
-import { Cause, Channel, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
+import { Cause, Clock, Context, Effect, Exit, Layer, Option, Pull, Scope, Stream } from "effect"
 import { type ChatRequest, type ChatResponse, Embeddings, type Provider, ProviderError, type StreamEvent, Traced, Usage } from "@switchyard/core"
 import { CostLedger, Estimate, type LedgerEntry, Pricing } from "@switchyard/cost"
 import * as GatewayMetrics from "./GatewayMetrics.ts"
 import * as RequestTrail from "./RequestTrail.ts"
 
-/** Who an attempt is for; the gateway sets it around each attempt. */
+/** Who an attempt is for: the request, key and alias its row is recorded under, and its role. */
 export interface AttemptInfo {
   readonly requestId: string
   readonly apiKeyId: string | null
@@ -29,27 +29,12 @@ export interface AttemptInfo {
   readonly used: (usage: Usage.Usage, usd: number | null) => void
 }
 
-/**
- * The attempt being made, read by metering when the attempt starts; unset outside the gateway (a
- * provider called directly is still metered).
- */
-export const CurrentAttempt = Context.Reference<AttemptInfo | undefined>("@switchyard/gateway/CurrentAttempt", {
-  defaultValue: () => undefined
-})
-
-/**
- * `self` as the attempt `info`: given to the stream as it starts, which is when metering reads it
- * (`Stream.provideService` would update the context on every read as well).
- */
-export const withAttempt = (info: AttemptInfo) =>
-<A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> =>
-  Stream.fromChannel(Channel.fromTransform((upstream, scope) =>
-    Effect.provideService(Channel.toTransform(self.channel)(upstream, scope), CurrentAttempt, info)
-  ))
-
 export class Metering extends Context.Service<Metering, {
-  /** The same provider, with every call metered (`embed` too, when it has it). */
-  readonly wrap: (provider: Provider.ProviderShape) => Provider.ProviderShape
+  /**
+   * The same provider, every call metered (`embed` too, when it has it) as an attempt of `attempt`'s
+   * request (without one: a row of its own, request id `direct`, role `primary`).
+   */
+  readonly wrap: (provider: Provider.ProviderShape, attempt?: AttemptInfo) => Provider.ProviderShape
 }>()("@switchyard/gateway/Metering") {}
 
 /** What an attempt produced, as far as it got. */
@@ -150,13 +135,13 @@ export const make = Effect.gen(function*() {
   const pricing = yield* Pricing.Pricing
   const estimate = yield* Estimate.Estimate
 
-  /** An attempt started now, with its `CurrentAttempt` (read once, when it starts) and the clock. */
+  /** An attempt started now: the clock, and when. */
   const attemptStart = <A, E, R>(
-    f: (start: { readonly info: AttemptInfo | undefined; readonly clock: Clock.Clock; readonly startedAt: number }) => Effect.Effect<A, E, R>
+    f: (start: { readonly clock: Clock.Clock; readonly startedAt: number }) => Effect.Effect<A, E, R>
   ) =>
     Effect.withFiber((fiber) => {
       const clock = fiber.getRef(Clock.Clock)
-      return f({ info: fiber.getRef(CurrentAttempt), clock, startedAt: clock.currentTimeMillisUnsafe() })
+      return f({ clock, startedAt: clock.currentTimeMillisUnsafe() })
     })
 
   /**
@@ -248,11 +233,12 @@ export const make = Effect.gen(function*() {
       : embeddingInput(estimate, request)
 
   const meterEmbed = (
+    info: AttemptInfo | undefined,
     name: string,
     embed: (request: Embeddings.EmbeddingRequest) => Effect.Effect<Embeddings.EmbeddingResponse, ProviderError.ProviderError>
   ) =>
   (request: Embeddings.EmbeddingRequest) =>
-    attemptStart(({ info, startedAt }) =>
+    attemptStart(({ startedAt }) =>
       embed(request).pipe(
         // The usage is settled before the row is written, so the answer carries what was recorded.
         Effect.flatMap((response) =>
@@ -274,10 +260,10 @@ export const make = Effect.gen(function*() {
         attributes: { "gen_ai.operation.name": "embeddings", "gen_ai.provider.name": name, "gen_ai.system": name, "gen_ai.request.model": request.model }
       })))
 
-  const wrap = (provider: Provider.ProviderShape): Provider.ProviderShape => ({
+  const wrap = (provider: Provider.ProviderShape, info?: AttemptInfo): Provider.ProviderShape => ({
     name: provider.name,
     complete: (request) =>
-      attemptStart(({ info, startedAt }) =>
+      attemptStart(({ startedAt }) =>
         provider.complete(request).pipe(
           Effect.tap((response) => Effect.annotateCurrentSpan(responseSpanAttributes(response))),
           Effect.onExit((exit) =>
@@ -300,7 +286,7 @@ export const make = Effect.gen(function*() {
       // One stage: each chunk of events that arrived together steps the progress; the attempt is
       // recorded once, when the stream fails or ends, or when its consumer stops reading.
       Stream.transformPull(provider.stream(request), (pull, scope) =>
-        attemptStart(({ clock, info, startedAt }) => {
+        attemptStart(({ clock, startedAt }) => {
           const attempt: { progress: Progress; recorded: boolean } = { progress: started, recorded: false }
           // Called where nothing interrupts it (an exit handler, a finalizer), when the pull ends or
           // is interrupted (a timeout, a losing hedge), or the stream's consumer stops reading.
@@ -322,7 +308,7 @@ export const make = Effect.gen(function*() {
         kind: "client",
         attributes: { ...chatSpanAttributes(provider.name, request), "gen_ai.request.stream": true }
       }))),
-    ...(provider.embed === undefined ? {} : { embed: meterEmbed(provider.name, provider.embed) })
+    ...(provider.embed === undefined ? {} : { embed: meterEmbed(info, provider.name, provider.embed) })
   })
 
   return Metering.of({ wrap })
