@@ -27,6 +27,7 @@ import { Deadline, Router, type RoutingError, StreamTimeouts } from "@switchyard
 import type { GatewayConfig, KeyLimits, ModelConfig } from "./GatewayConfig.ts"
 import { type GatewayError, RoutesExhausted, UnknownModel } from "./GatewayError.ts"
 import { type AttemptInfo, embeddingInput, Metering } from "./Metering.ts"
+import * as RequestTrail from "./RequestTrail.ts"
 import * as Recovery from "./Recovery.ts"
 import { ProviderRegistry } from "./ProviderRegistry.ts"
 import { type Attempt, label, type Route } from "./Route.ts"
@@ -403,6 +404,7 @@ export const make = (config: GatewayConfig) =>
         const settleBudget = yield* Effect.onError(reserve(subject, routes, once, tally), () => settleLimits)
         const options = yield* optionsFor(request, routes, caller)
         const requestId = caller.requestId ?? `req_${crypto.randomUUID().replaceAll("-", "")}`
+        const trail = yield* RequestTrail.CurrentTrail
         return {
           routes,
           options,
@@ -415,7 +417,8 @@ export const make = (config: GatewayConfig) =>
             used: (usage, usd) => {
               tally.used(usage, usd)
               scope.within?.used(usage, usd)
-            }
+            },
+            trail
           })
         }
       })

@@ -27,6 +27,8 @@ export interface AttemptInfo {
    * and token rate limits settle to).
    */
   readonly used: (usage: Usage.Usage, usd: number | null) => void
+  /** The request's trail, the attempt's entry appended to it once recorded. */
+  readonly trail?: RequestTrail.RequestTrail | undefined
 }
 
 export class Metering extends Context.Service<Metering, {
@@ -189,7 +191,7 @@ export const make = Effect.gen(function*() {
         Effect.catch((error) => Effect.logError(`cost ledger: attempt of ${entry.requestId} not recorded: ${error.message}`))
       )
       yield* GatewayMetrics.attempt(entry, firstOutputAt === undefined ? undefined : firstOutputAt - startedAt)
-      yield* RequestTrail.append(entry)
+      yield* RequestTrail.append(info?.trail, entry)
       yield* Effect.annotateCurrentSpan({
         "gen_ai.usage.input_tokens": entry.usage.inputTokens,
         "gen_ai.usage.output_tokens": entry.usage.outputTokens,

@@ -1,6 +1,7 @@
 /**
  * The attempts of one request as metering recorded them, collected for the request's log line. The
- * server sets `CurrentTrail` around a request; metering appends each attempt's ledger entry to it.
+ * server sets `CurrentTrail` around a request; the gateway hands it to each attempt it makes
+ * (`Metering.AttemptInfo`), whose ledger entry metering appends to it.
  */
 import { Context, Effect, Ref } from "effect"
 import type { LedgerEntry } from "@switchyard/cost"
@@ -15,12 +16,9 @@ export const CurrentTrail = Context.Reference<RequestTrail | undefined>("@switch
 /** An empty trail. */
 export const make: Effect.Effect<RequestTrail> = Ref.make<ReadonlyArray<LedgerEntry.Entry>>([])
 
-/** Adds an attempt to the current trail, if there is one. */
-export const append = (entry: LedgerEntry.Entry): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    const trail = yield* CurrentTrail
-    if (trail !== undefined) yield* Ref.update(trail, (entries) => [...entries, entry])
-  })
+/** Adds an attempt to `trail`, if there is one. */
+export const append = (trail: RequestTrail | undefined, entry: LedgerEntry.Entry): Effect.Effect<void> =>
+  trail === undefined ? Effect.void : Ref.update(trail, (entries) => [...entries, entry])
 
 /** What a request's attempts add up to, for its log line. */
 export interface Summary {

@@ -4,7 +4,7 @@
  * rest. A stream that ends before any content is a failed attempt (`StreamInterrupted`). The attempt's resources live in a scope of their own: closed if the attempt
  * fails or is interrupted (a losing hedge), handed over to the caller's stream if it commits.
  */
-import { Effect, Exit, Pull, Scope, Stream } from "effect"
+import { Cause, Channel, Effect, Exit, Pull, Scope, type Stream } from "effect"
 import { ProviderError, type StreamEvent } from "@switchyard/core"
 
 export interface Commit {
@@ -25,7 +25,9 @@ export const commit = (
     Effect.gen(function*() {
       const scope = yield* Scope.fork(parent)
       return yield* restore(Effect.gen(function*() {
-        const pull = yield* Scope.provide(Stream.toPull(stream), scope)
+        // The channel's own pull, read by whoever consumes the commit (`Stream.toPull` would also give
+        // every read the context this fiber has now, merged into the reader's, and a semaphore).
+        const pull = yield* Channel.toTransform(stream.channel)(Cause.done(), scope)
         const head: Array<StreamEvent.StreamEvent> = []
         while (true) {
           const chunk = yield* Pull.catchDone(pull, () => Effect.succeed(undefined))
