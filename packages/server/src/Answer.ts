@@ -3,7 +3,7 @@
  * with the routing headers; a whole answer held to the request's `json_schema` response format when it
  * has one (`Gateway.conform`, what was done in `x-switchyard-contract`), else `Gateway.complete`.
  */
-import { Effect, type Scope, type Stream } from "effect"
+import { type Context, Effect, Scope, type Stream } from "effect"
 import { HttpServerResponse } from "effect/http"
 import type { ChatRequest, ChatResponse, Race } from "@switchyard/core"
 import { Gateway } from "@switchyard/gateway"
@@ -42,8 +42,15 @@ export const streamed = (
     const admission = yield* Admission.CurrentAdmission
     return yield* gateway.stream(request, caller).pipe(
       // The body runs after this handler returns, within the request's scope; a client gone before it
-      // started leaves the events unread, so the scope's end lets the answer go (once, either way).
-      Effect.tap((answer) => Effect.addFinalizer(() => answer.release)),
+      // started leaves the events unread, so the scope's end lets the answer go (once, either way),
+      // with this handler's services (`Effect.addFinalizer` would merge them into the closing fiber's,
+      // a copy of every service of both).
+      Effect.tap((answer) =>
+        Effect.flatMap(Effect.scope, (scope) =>
+          Effect.contextWith((services: Context.Context<never>) =>
+            Scope.addFinalizer(scope, Effect.updateContext(answer.release, (_: Context.Context<never>) => services))
+          ))
+      ),
       Effect.flatMap((answer) =>
         Effect.map(body({ ...answer, deadline: admission.deadline }), (frames) =>
           HttpServerResponse.stream(frames, {

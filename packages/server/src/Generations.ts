@@ -80,12 +80,15 @@ export const make = <R, E>(layer: Layer.Layer<R, E>): Effect.Effect<Generations<
       yield* Effect.addFinalizer(() =>
         Effect.flatMap(Ref.get(state), ({ current, users }) => Effect.forEach(new Set([current, ...users.keys()]), close, { discard: true }))
       )
+      const release = (generation: Generation<R>) =>
+        Effect.flatMap(Ref.modify(state, (s) => leave(s, generation)), (unused) => unused ? close(generation) : Effect.void)
+      // Not `Effect.acquireRelease`: its release would run with the request's context merged in (a
+      // copy of every service, on every request), and `release` needs none.
+      const hold = Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
+        Effect.flatMap(Ref.modify(state, enter), (generation) => Effect.as(Scope.addFinalizer(scope, release(generation)), generation))
+      ))
       return {
-        provide: (effect) =>
-          Effect.acquireRelease(
-            Ref.modify(state, enter),
-            (generation) => Effect.flatMap(Ref.modify(state, (s) => leave(s, generation)), (unused) => unused ? close(generation) : Effect.void)
-          ).pipe(Effect.flatMap((generation) => Effect.provideContext(effect, generation.context))),
+        provide: (effect) => Effect.flatMap(hold, (generation) => Effect.provideContext(effect, generation.context)),
         replace: (next) =>
           Effect.uninterruptibleMask((restore) =>
             Effect.flatMap(build(next, restore), (generation) => Effect.flatMap(Ref.modify(state, (s) => swap(s, generation)), close))

@@ -7,7 +7,7 @@
  */
 import { createServer, type Server } from "node:http"
 import { Context, Duration, Effect, Layer, Logger, References, type Scope } from "effect"
-import { FetchHttpClient, type HttpClient, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { FetchHttpClient, HttpClient, HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { HttpServerError } from "effect/http"
 // Each module on its own: the package's index would load all of it (its Redis client, sockets...).
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
@@ -128,6 +128,15 @@ export type Services =
   | StateConfig.StateStatus
 
 /**
+ * Node's undici client (a pool per origin, Effect's default `Agent`), each call run in its caller's
+ * context: `NodeHttpClient.layerUndici` merges the layer's whole context into every call's, a copy
+ * of every service per upstream call, for options this gateway does not set there.
+ */
+const undiciLayer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(HttpClient.HttpClient, NodeHttpClient.makeUndici).pipe(
+  Layer.provide(NodeHttpClient.layerDispatcher)
+)
+
+/**
  * The gateway's services for a config: providers over Node's undici HTTP client (or `httpClient`),
  * the cost services (a relative ledger path is taken from `baseDir`, the config file's folder),
  * client keys, the router and its breakers, the `Gateway`, and its telemetry (`env` supplies the
@@ -143,7 +152,7 @@ export const gatewayLayer = (
   } = {}
 ): Layer.Layer<Services, Ledger.LedgerError | VirtualKeys.KeyStoreError> => {
   const redactor = Redact.make(GatewayConfig.secrets(config))
-  const httpClient = options.httpClient ?? NodeHttpClient.layerUndici
+  const httpClient = options.httpClient ?? undiciLayer
   return Gateway.layer(config).pipe(
     Layer.provideMerge(egressLayer(config, redactor)),
     Layer.provideMerge(ProviderRegistry.layer(config)),
