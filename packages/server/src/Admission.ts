@@ -6,9 +6,10 @@
  * `deadline` fires and what still runs ends with that error in its dialect (`Endpoint` for a
  * whole answer, `StreamBody` for a stream): never a silent cut, never a finished answer's frames.
  */
-import { Context, Data, Duration, Effect, Ref, Scope } from "effect"
+import { Context, Data, Duration, Effect, Ref, type Scope } from "effect"
 import { Race } from "@switchyard/core"
 import type { ErrorBody } from "@switchyard/translate"
+import * as Held from "./internal/held.ts"
 
 /** Requests in flight, and whether the server is draining. */
 export interface State {
@@ -59,13 +60,10 @@ export const make = (limit: number): Effect.Effect<Admission> =>
       return [next.draining && next.inFlight === 0, next] as const
     }).pipe(Effect.flatMap((last) => (last ? Effect.sync(idle.fire) : Effect.void)))
     return {
-      // Not `Effect.acquireRelease`: its release would run with the request's context merged in (a
-      // copy of every service, on every request), and `leaving` needs none.
-      enter: Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
-        Effect.flatMap(
-          Ref.modify(state, (s) => enter(s, limit)),
-          (verdict) => verdict === "admitted" ? Effect.as(Scope.addFinalizer(scope, leaving), verdict) : Effect.succeed(verdict)
-        ))),
+      enter: Held.acquire(
+        Ref.modify(state, (s) => enter(s, limit)),
+        (verdict) => (verdict === "admitted" ? leaving : Effect.void)
+      ),
       draining: Effect.map(Ref.get(state), (s) => s.draining),
       deadline,
       drain: (grace) =>

@@ -11,6 +11,7 @@
  * one router serves every generation, each request given its generation's `Context`.
  */
 import { type Context, Effect, Exit, Layer, Ref, Scope } from "effect"
+import * as Held from "./internal/held.ts"
 
 /** The services of one build, and the scope that holds them. */
 export interface Generation<R> {
@@ -80,13 +81,10 @@ export const make = <R, E>(layer: Layer.Layer<R, E>): Effect.Effect<Generations<
       yield* Effect.addFinalizer(() =>
         Effect.flatMap(Ref.get(state), ({ current, users }) => Effect.forEach(new Set([current, ...users.keys()]), close, { discard: true }))
       )
-      const release = (generation: Generation<R>) =>
-        Effect.flatMap(Ref.modify(state, (s) => leave(s, generation)), (unused) => unused ? close(generation) : Effect.void)
-      // Not `Effect.acquireRelease`: its release would run with the request's context merged in (a
-      // copy of every service, on every request), and `release` needs none.
-      const hold = Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
-        Effect.flatMap(Ref.modify(state, enter), (generation) => Effect.as(Scope.addFinalizer(scope, release(generation)), generation))
-      ))
+      const hold = Held.acquire(
+        Ref.modify(state, enter),
+        (generation) => Effect.flatMap(Ref.modify(state, (s) => leave(s, generation)), (unused) => unused ? close(generation) : Effect.void)
+      )
       return {
         provide: (effect) => Effect.flatMap(hold, (generation) => Effect.provideContext(effect, generation.context)),
         replace: (next) =>

@@ -1,0 +1,14 @@
+/**
+ * A per-request resource whose release needs no service (a `Ref` update), held until the current
+ * scope closes. `Effect.acquireRelease` would run its release with the acquiring fiber's whole
+ * context merged into the closing fiber's: a copy of every service of the request, on every request.
+ * Here the release runs as it is, in the closing fiber's context.
+ */
+import { Effect, Scope } from "effect"
+
+/** `acquire`, its `release` added to the current scope; the two steps are not interrupted between. */
+export const acquire = <A, E, R>(
+  acquire: Effect.Effect<A, E, R>,
+  release: (a: A) => Effect.Effect<unknown>
+): Effect.Effect<A, E, R | Scope.Scope> =>
+  Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => Effect.tap(acquire, (a) => Scope.addFinalizer(scope, release(a)))))
