@@ -6,9 +6,9 @@
  */
 import { Effect, Scope } from "effect"
 
-/** `acquire`, its `release` added to the current scope; the two steps are not interrupted between. */
+/** What `take` gives, its `release` added to the current scope; the two are not interrupted between. */
 export const acquire = <A, E, R>(
-  acquire: Effect.Effect<A, E, R>,
+  take: Effect.Effect<A, E, R>,
   release: (a: A) => Effect.Effect<unknown>
 ): Effect.Effect<A, E, R | Scope.Scope> =>
-  Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => Effect.tap(acquire, (a) => Scope.addFinalizer(scope, release(a)))))
+  Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) => Effect.tap(take, (a) => Scope.addFinalizer(scope, release(a)))))
