@@ -25,6 +25,9 @@ const patterns: ReadonlyArray<RegExp> = [
   /("(?:api_key|apiKey|x-api-key|authorization|access_token)"\s*:\s*")[^"]+/gi
 ]
 
+/** Text none of `patterns` can match: each needs one of these (case aside), so one test spares all. */
+const shapeTrigger = /sk-|AIza|xai-|gsk_|hf_|bearer|[?&](?:key|api_key|apikey|access_token)=|"(?:api_key|apikey|x-api-key|authorization|access_token)"/i
+
 const MASK = "[REDACTED]"
 
 /** Secrets shorter than this are only masked whole (a window this long of a secret is masked anywhere). */
@@ -128,7 +131,7 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
   }
 
   const shapes = (text: string) =>
-    patterns.reduce(
+    !shapeTrigger.test(text) ? text : patterns.reduce(
       (out, pattern) => out.replace(pattern, (_match, prefix?: unknown) => (typeof prefix === "string" ? prefix : "") + MASK),
       text
     )

@@ -45,6 +45,29 @@ describe("Redact", () => {
     assert.notInclude(out, "abc.def.ghi")
   })
 
+  it("masks every credential shape alone in its text, whatever its case where the shape ignores case", () => {
+    // Each on its own: the one test that skips the shapes' passes for clean text must let each through.
+    for (
+      const [text, hidden] of [
+        ["sk-ant-abcdefghijkl", "abcdefghijkl"],
+        ["sk-or-v1-abcdefghijkl", "abcdefghijkl"],
+        ["AIzaSyA1234567890abcdefghijk", "1234567890abcdefghijk"],
+        ["xai-abcdefghijkl", "abcdefghijkl"],
+        ["gsk_abcdefghijkl", "abcdefghijkl"],
+        ["hf_abcdefghijkl", "abcdefghijkl"],
+        ["BEARER abc.def.ghi", "abc.def.ghi"],
+        ["https://x.test/v1?API_KEY=s3cr3tvalue", "s3cr3tvalue"],
+        ["https://x.test/v1?x=1&Access_Token=s3cr3tvalue", "s3cr3tvalue"],
+        [`{"X-Api-Key": "s3cr3tvalue"}`, "s3cr3tvalue"],
+        [`{"Authorization":"s3cr3tvalue"}`, "s3cr3tvalue"]
+      ] as const
+    ) {
+      const out = Redact.shapesOnly.text(text)
+      assert.notInclude(out, hidden, text)
+      assert.include(out, "[REDACTED]", text)
+    }
+  })
+
   it("redacts every string of a JSON value, keys included", () => {
     assert.deepStrictEqual(redactor.json({ [key]: [`x ${key}`, 1, null] }), { "[REDACTED]": ["x [REDACTED]", 1, null] })
   })
