@@ -134,9 +134,19 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
       reasoningTokens: toNumber(row["reasoning_tokens"])
     })
 
-    const usage = (query: UsageQuery) => {
+    /** A query's dimensions and bucket size (none, or one), and a result row's group and bucket. */
+    const groupingOf = (query: UsageQuery) => {
       const groupBy = query.groupBy ?? []
       const bucket = query.bucket === undefined ? [] : [Math.max(1, Math.round(query.bucket))]
+      const keyOf = (row: Record<string, unknown>) => ({
+        group: Object.fromEntries(groupBy.map((d) => [d, row[d] == null ? null : String(row[d])])),
+        ...(bucket.length === 0 ? {} : { bucket: toNumber(row["bucket"]) })
+      })
+      return { groupBy, bucket, keyOf }
+    }
+
+    const usage = (query: UsageQuery) => {
+      const { bucket, groupBy, keyOf } = groupingOf(query)
       const keys = [
         ...groupBy.map((d) => sql`${sql(columns[d])} AS ${sql(d)}`),
         ...bucket.map((size) => sql`ts - (ts % ${size}) AS bucket`)
@@ -149,11 +159,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
         } GROUP BY ${sql.csv(grouping.map((g) => sql`${g}`))}`
       return Effect.map(statement, (rows) =>
         rows
-          .map((row): UsageRow => ({
-            group: Object.fromEntries(groupBy.map((d) => [d, row[d] == null ? null : String(row[d])])),
-            ...(bucket.length === 0 ? {} : { bucket: toNumber(row["bucket"]) }),
-            totals: totalsOf(row)
-          }))
+          .map((row): UsageRow => ({ ...keyOf(row), totals: totalsOf(row) }))
           .sort(compareRows(groupBy)))
     }
 
@@ -164,8 +170,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
      * `(percent × n + 99) / 100`.
      */
     const figures = (query: UsageQuery) => {
-      const groupBy = query.groupBy ?? []
-      const bucket = query.bucket === undefined ? [] : [Math.max(1, Math.round(query.bucket))]
+      const { bucket, groupBy, keyOf } = groupingOf(query)
       const keys = [...groupBy.map((d) => sql`${sql(columns[d])}`), ...bucket.map((size) => sql`ts - (ts % ${size})`)]
       const names = [...groupBy.map((d) => sql`${sql(d)}`), ...bucket.map(() => sql`${sql("bucket")}`)]
       const timed = sql`CASE WHEN outcome = 'cancelled' THEN 0 ELSE 1 END`
@@ -196,8 +201,7 @@ export const make = (table: string): Effect.Effect<SqlLedger, SqlError.SqlError,
       return Effect.map(statement, (rows) =>
         rows
           .map((row): FiguresRow => ({
-            group: Object.fromEntries(groupBy.map((d) => [d, row[d] == null ? null : String(row[d])])),
-            ...(bucket.length === 0 ? {} : { bucket: toNumber(row["bucket"]) }),
+            ...keyOf(row),
             figures: {
               attempts: toNumber(row["attempts"]),
               errors: toNumber(row["errors"]),
