@@ -5,7 +5,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
@@ -59,6 +59,20 @@ const tempFile = (name: string, text: string) => {
 }
 
 describe("switchyard serve", () => {
+  it.live("keeps its compiled modules in Node's compile cache, in the OS temp folder, for later starts", () =>
+    Effect.gen(function*() {
+      const temp = mkdtempSync(join(tmpdir(), "switchyard-tmp-"))
+      const env = { ...cleanEnv(), TMPDIR: temp }
+      delete env["NODE_COMPILE_CACHE"]
+      const { code } = yield* run(["--help"], { env })
+      assert.strictEqual(code, 0)
+      assert.isAbove(readdirSync(join(temp, "node-compile-cache"), { recursive: true }).length, 0)
+      // Turned off as Node documents it.
+      const off = mkdtempSync(join(tmpdir(), "switchyard-tmp-"))
+      yield* run(["--help"], { env: { ...env, TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: "1" } })
+      assert.isFalse(existsSync(join(off, "node-compile-cache")))
+    }), 20_000)
+
   it.live("starts on the demo provider when no key is set, and answers", () =>
     Effect.gen(function*() {
       const server = yield* start(["serve", "--port", "0"])
