@@ -2,13 +2,16 @@
  * The mock upstream (a child process): a fast OpenAI-compatible server on plain `node:http`.
  * `POST /v1/chat/completions` answers a `chat.completion`, or with `stream: true` an SSE stream of 20
  * content chunks (+ the usage chunk when asked, + `data: [DONE]`), written at once — or, after the
- * parent sends `{ type: "delay", ms }` over IPC, with `ms` between content chunks.
+ * parent sends `{ type: "delay", ms, stamped? }` over IPC, with `ms` between content chunks (and with
+ * `stamped`, each content piece saying when it was written: `Wire.stampedPiece`).
  * Reports `{ type: "ready", port }` over IPC once listening on an ephemeral port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import { completionJson, streamGroups } from "./wire.ts"
+import { completionJson, PIECES, stampedPiece, streamGroup, streamGroups } from "./wire.ts"
 
 let delayMs = 0
+/** With a delay: each content piece is stamped with when it was written (`Wire.stampedPiece`). */
+let stamped = false
 const json = Buffer.from(completionJson())
 const groups = { usage: streamGroups(true).map((g) => Buffer.from(g)), noUsage: streamGroups(false).map((g) => Buffer.from(g)) }
 const whole = { usage: Buffer.concat(groups.usage), noUsage: Buffer.concat(groups.noUsage) }
@@ -46,8 +49,9 @@ const handle = async (req: IncomingMessage, res: ServerResponse) => {
   let i = 0
   const next = () => {
     if (res.destroyed) return
-    const part = parts[i++]!
-    if (i === parts.length) {
+    const part = stamped ? streamGroup(i, usage, stampedPiece(i)) : parts[i]!
+    i++
+    if (i === PIECES.length) {
       res.end(part)
       return
     }
@@ -64,9 +68,10 @@ server.listen(0, "127.0.0.1", () => {
   const address = server.address()
   process.send?.({ type: "ready", port: typeof address === "object" && address !== null ? address.port : 0 })
 })
-process.on("message", (message: { type?: string; ms?: number }) => {
+process.on("message", (message: { type?: string; ms?: number; stamped?: boolean }) => {
   if (message.type === "delay") {
     delayMs = message.ms ?? 0
+    stamped = message.stamped === true
     process.send?.({ type: "delay-set", ms: delayMs })
   }
 })

@@ -7,7 +7,9 @@
  *  - bare Effect proxy (`bareEffect.ts`, HttpRouter + NodeHttpServer + NodeHttpClient.layerUndici)
  *  - the gateway (`node packages/cli/src/bin.ts serve`, default embedded config, OpenAI from env)
  * Scenarios: plain and streamed requests at 1, 16 and 64 connections (a stream in one to four reads),
- * and a stream whose 20 groups of frames come 1 ms apart (20 reads, as real tokens arrive).
+ * and a stream whose 20 groups of frames come 1 ms apart (20 reads, as real tokens arrive); then the
+ * delay each target adds to a chunk (stamped by the mock with the monotonic clock), memory under slow
+ * streams and sustained load, the time from start to a first answer, and memory in a container.
  * The load generator (autocannon, driven programmatically) runs in this process. CPU time and RSS are
  * read from /proc/<pid> of each target, so they are the target's alone.
  */
@@ -183,7 +185,7 @@ const startGateway = async (
     } catch {
       // not listening yet
     }
-    await sleep(100)
+    await sleep(START_POLL_MS)
   }
   throw new Error(`gateway did not answer /healthz in 30 s: ${stderr()}`)
 }
@@ -198,7 +200,7 @@ const isAlive = (pid: number): boolean => {
   }
 }
 
-const setMockDelay = (mock: ChildProcess, ms: number): Promise<void> =>
+const setMockDelay = (mock: ChildProcess, ms: number, stamped = false): Promise<void> =>
   new Promise((ok) => {
     const onMessage = (message: { type?: string }) => {
       if (message.type === "delay-set") {
@@ -207,7 +209,7 @@ const setMockDelay = (mock: ChildProcess, ms: number): Promise<void> =>
       }
     }
     mock.on("message", onMessage)
-    mock.send({ type: "delay", ms })
+    mock.send({ type: "delay", ms, stamped })
   })
 
 // ---------------------------------------------------------------------------------------------- checks
@@ -359,6 +361,98 @@ const slowStreams = async (target: Target, count: number): Promise<SlowResult> =
     completed: outcomes.filter(Boolean).length,
     seconds,
     firstProblem
+  }
+}
+
+// ---------------------------------------------------------------------------------------------- chunk delays
+
+/** Streams at once, their chunks' gap and rounds per target and run, in the chunk-delay figure. */
+const CHUNK_STREAMS = 16
+const CHUNK_GAP_MS = 20
+const CHUNK_ROUNDS = 4
+
+interface ChunkDelays {
+  /** Every content chunk's time from the mock's write to this process's read, in ms. */
+  readonly all: Float64Array
+  /** The same for each stream's first content chunk. */
+  readonly first: Float64Array
+  readonly problem: string | undefined
+}
+
+/**
+ * After a round to warm up, `CHUNK_ROUNDS` rounds of `CHUNK_STREAMS` concurrent streams through
+ * `target`, started `CHUNK_GAP_MS / CHUNK_STREAMS` apart so that chunks arrive spread out as from
+ * independent clients, the mock writing a content chunk to each every `CHUNK_GAP_MS`, stamped with
+ * the monotonic clock: a chunk's delay is the clock when it is read here minus its stamp. A stream
+ * whose 20 stamps do not arrive once each, in order, is a problem.
+ */
+const chunkDelays = async (target: Target): Promise<ChunkDelays> => {
+  const all: Array<number> = []
+  const first: Array<number> = []
+  let problem: string | undefined
+  const stream = async (keep: boolean) => {
+    try {
+      const res = await request(`${target.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Wire.requestBody(true)
+      })
+      const read = Wire.stampReader()
+      let due = 0
+      for await (const bytes of res.body) {
+        const now = process.hrtime.bigint()
+        for (const { index, ns } of read((bytes as Buffer).toString("utf8"))) {
+          if (index !== due) problem ??= `${target.name}: chunk ${index} arrived where ${due} was due`
+          due = index + 1
+          const ms = Number(now - ns) / 1e6
+          if (keep) all.push(ms)
+          if (keep && index === 0) first.push(ms)
+        }
+      }
+      if (res.statusCode !== 200 || due !== Wire.CONTENT_CHUNKS) {
+        problem ??= `${target.name}: status ${res.statusCode}, ${due}/${Wire.CONTENT_CHUNKS} stamped chunks`
+      }
+    } catch (error) {
+      problem ??= `${target.name}: ${String(error)}`
+    }
+  }
+  for (let round = 0; round <= CHUNK_ROUNDS; round++) {
+    await Promise.all(Array.from({ length: CHUNK_STREAMS }, async (_, i) => {
+      await sleep((i * CHUNK_GAP_MS) / CHUNK_STREAMS)
+      await stream(round > 0)
+    }))
+  }
+  return { all: Float64Array.from(all).sort(), first: Float64Array.from(first).sort(), problem }
+}
+
+// ---------------------------------------------------------------------------------------------- start
+
+/** Answers of a fresh process's first plain request are awaited this often, in ms. */
+const START_POLL_MS = 10
+
+/**
+ * The time from starting a target's process to its first correct plain answer (polled every
+ * `START_POLL_MS`), and its RSS then.
+ */
+const firstAnswer = async (start: () => Promise<Target>): Promise<{ readonly ms: number; readonly rssMb: number; readonly target: Target }> => {
+  const started = performance.now()
+  const target = await start()
+  for (;;) {
+    try {
+      const res = await request(`${target.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: Wire.requestBody(false)
+      })
+      const body = await res.body.text()
+      if (checkAnswer(target, false, res.statusCode, body) === undefined) {
+        return { ms: performance.now() - started, rssMb: Proc.rssMb(target.pid), target }
+      }
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - started > 30_000) throw new Error(`${target.name}: no correct answer 30 s after start: ${target.stderr()}`)
+    await sleep(START_POLL_MS)
   }
 }
 
@@ -549,6 +643,41 @@ const main = async () => {
   ))
   say()
 
+  // Delay per chunk: stamped chunks 20 ms apart, through every target, interleaved over the runs.
+  await setMockDelay(mock.child, CHUNK_GAP_MS, true)
+  const delays = new Map<string, Array<ChunkDelays>>()
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const target of targets) {
+      const d = await chunkDelays(target)
+      if (d.problem !== undefined) fail(`chunk delays: ${d.problem}`)
+      delays.set(target.name, [...(delays.get(target.name) ?? []), d])
+      console.error(`[run ${run}/${opts.runs}] ${target.name.padEnd(17)} chunk delay p50 ${fmt(percentile(d.all, 50), 2)} ms  p99 ${fmt(percentile(d.all, 99), 2)} ms  first p99 ${fmt(percentile(d.first, 99), 2)} ms`)
+    }
+  }
+  await setMockDelay(mock.child, 0)
+  const delayOf = (name: string, which: "all" | "first", p: number) => (delays.get(name) ?? []).map((d) => percentile(d[which], p))
+  const added = (name: string, which: "all" | "first", p: number, floor: string) =>
+    fmt(median(delayOf(name, which, p)) - median(delayOf(floor, which, p)), 2)
+  say(`## Delay per chunk: ${CHUNK_ROUNDS} × ${CHUNK_STREAMS} concurrent streams, a content chunk every ${CHUNK_GAP_MS} ms`)
+  say()
+  say(`Each chunk's time from the mock's write (its stamp, the machine's monotonic clock) to the client's read, streams started ${fmt(CHUNK_GAP_MS / CHUNK_STREAMS, 2)} ms apart, after a round to warm up; added = the target's percentile minus the mock's own (read directly) or the bare Node proxy's.`)
+  say()
+  say(table(
+    ["target", "every chunk p50 ms", "p99 ms", "first chunk p50 ms", "p99 ms", "added vs mock p50 / p99", "added vs bare Node p50 / p99", "first chunk added vs mock p99"],
+    targets.map((target) => [
+      target.name,
+      cell(delayOf(target.name, "all", 50), 2),
+      cell(delayOf(target.name, "all", 99), 2),
+      cell(delayOf(target.name, "first", 50), 2),
+      cell(delayOf(target.name, "first", 99), 2),
+      `${added(target.name, "all", 50, mock.name)} / ${added(target.name, "all", 99, mock.name)}`,
+      `${added(target.name, "all", 50, bareNode.name)} / ${added(target.name, "all", 99, bareNode.name)}`,
+      added(target.name, "first", 99, mock.name)
+    ]),
+    ["l", "r", "r", "r", "r", "r", "r", "r"]
+  ))
+  say()
+
   // (a) slow streams, on fresh processes so the peak is not hidden by heap grown under the load above
   killAll()
   const fresh = await startTargets()
@@ -604,6 +733,36 @@ const main = async () => {
   }
 
   await verify(fresh.gateway)
+
+  // Start to first answer: each floor and gateway started afresh, once per run.
+  const starters: ReadonlyArray<readonly [string, () => Promise<Target>]> = [
+    ["bare Node proxy", () => forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: fresh.mock.url })],
+    ["bare Effect proxy", () => forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: fresh.mock.url })],
+    ...(baselineDir === undefined
+      ? []
+      : [[`gateway (${baselineLabel})`, () => startGateway(fresh.mock.url, join(baselineDir, "packages/cli/src/bin.ts"), `gateway (${baselineLabel})`)] as const]),
+    ["gateway", () => startGateway(fresh.mock.url)]
+  ]
+  const startRows: Array<Array<string>> = []
+  const starts = new Map<string, Array<{ ms: number; rssMb: number }>>()
+  for (let run = 1; run <= opts.runs; run++) {
+    for (const [name, start] of starters) {
+      const first = await firstAnswer(start)
+      await stop(first.target)
+      starts.set(name, [...(starts.get(name) ?? []), first])
+    }
+  }
+  for (const [name] of starters) {
+    const xs = starts.get(name) ?? []
+    startRows.push([name, cell(xs.map((x) => x.ms), 0), cell(xs.map((x) => x.rssMb), 0)])
+  }
+  say(`## Start to first answer (a fresh process, ${opts.runs} time(s))`)
+  say()
+  say(`From starting the process to its first correct plain answer (asked every ${START_POLL_MS} ms once it listens), and its RSS then.`)
+  say()
+  say(table(["target", "start to first answer ms", "RSS then MB"], startRows, ["l", "r", "r"]))
+  say()
+
   if (opts.containerMb > 0) await inContainers(fresh.mock)
   if (failures.length > 0) {
     say("## Failures")

@@ -58,11 +58,10 @@ export const completionJson = (): string =>
 const frame = (data: string) => `data: ${data}\n\n`
 
 /**
- * The SSE frames of a streamed answer, grouped in the order they are written:
- * `[role + first content]`, then one group per further content chunk, the last group carrying the
- * finish chunk, the usage chunk (when asked) and `[DONE]`. A delay is put between groups.
+ * Group `i` of a streamed answer's SSE frames, with `piece` as its content: the first group carries
+ * the role chunk too, the last the finish chunk, the usage chunk (when asked) and `[DONE]`.
  */
-export const streamGroups = (includeUsage: boolean): ReadonlyArray<string> => {
+export const streamGroup = (i: number, includeUsage: boolean, piece: string): string => {
   const chunk = (choices: ReadonlyArray<unknown>, usage?: unknown) =>
     JSON.stringify({
       id: ID,
@@ -75,10 +74,46 @@ export const streamGroups = (includeUsage: boolean): ReadonlyArray<string> => {
       ...(includeUsage ? { usage: usage ?? null } : {})
     })
   const delta = (d: unknown, finishReason: string | null = null) => [{ index: 0, delta: d, logprobs: null, finish_reason: finishReason }]
-  const role = frame(chunk(delta({ role: "assistant", content: "", refusal: null })))
-  const contents = PIECES.map((piece) => frame(chunk(delta({ content: piece }))))
-  const ending = frame(chunk(delta({}, "stop"))) + (includeUsage ? frame(chunk([], USAGE)) : "") + frame("[DONE]")
-  return contents.map((c, i) => (i === 0 ? role : "") + c + (i === contents.length - 1 ? ending : ""))
+  const role = i === 0 ? frame(chunk(delta({ role: "assistant", content: "", refusal: null }))) : ""
+  const ending = i === CONTENT_CHUNKS - 1
+    ? frame(chunk(delta({}, "stop"))) + (includeUsage ? frame(chunk([], USAGE)) : "") + frame("[DONE]")
+    : ""
+  return role + frame(chunk(delta({ content: piece }))) + ending
+}
+
+/**
+ * The SSE frames of a streamed answer, grouped in the order they are written:
+ * `[role + first content]`, then one group per further content chunk, the last group carrying the
+ * finish chunk, the usage chunk (when asked) and `[DONE]`. A delay is put between groups.
+ */
+export const streamGroups = (includeUsage: boolean): ReadonlyArray<string> =>
+  PIECES.map((piece, i) => streamGroup(i, includeUsage, piece))
+
+/**
+ * A content piece stamped with when it was written: its index and the monotonic clock in ns
+ * (`process.hrtime`, the same clock in every process of the machine), as `<i>@<ns>|`.
+ */
+export const stampedPiece = (i: number): string => `${i}@${process.hrtime.bigint()}|`
+
+const STAMP = /(\d+)@(\d+)\|/g
+
+/**
+ * Reads stamped pieces out of a stream's text as it arrives: `feed` takes the next bytes and
+ * returns the stamps completed by them (a stamp split across reads is read once it is whole).
+ */
+export const stampReader = () => {
+  let text = ""
+  let from = 0
+  return (bytes: string): ReadonlyArray<{ readonly index: number; readonly ns: bigint }> => {
+    text += bytes
+    STAMP.lastIndex = from
+    const found: Array<{ index: number; ns: bigint }> = []
+    for (let m = STAMP.exec(text); m !== null; m = STAMP.exec(text)) {
+      found.push({ index: Number(m[1]), ns: BigInt(m[2]!) })
+      from = STAMP.lastIndex
+    }
+    return found
+  }
 }
 
 export const streamBytes = (includeUsage: boolean): string => streamGroups(includeUsage).join("")
