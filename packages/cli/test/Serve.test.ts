@@ -59,19 +59,22 @@ const tempFile = (name: string, text: string) => {
 }
 
 describe("switchyard serve", () => {
-  it.live("keeps its compiled modules in Node's compile cache, in the OS temp folder, for later starts", () =>
+  it.live("keeps its compiled modules in Node's compile cache, written at start (a kill -9 keeps it), in the OS temp folder", () =>
     Effect.gen(function*() {
       const temp = mkdtempSync(join(tmpdir(), "switchyard-tmp-"))
       const { NODE_COMPILE_CACHE: _, ...rest } = cleanEnv()
       const env = { ...rest, TMPDIR: temp }
-      const { code } = yield* run(["--help"], { env })
-      assert.strictEqual(code, 0)
-      assert.isAbove(readdirSync(join(temp, "node-compile-cache"), { recursive: true }).length, 0)
+      const server = yield* start(["serve", "--port", "0"], env)
+      server.kill("SIGKILL")
+      yield* server.exited
+      const cached = readdirSync(join(temp, "node-compile-cache"), { recursive: true, withFileTypes: true })
+      assert.isAbove(cached.filter((entry) => entry.isFile()).length, 100)
       // Turned off as Node documents it.
       const off = mkdtempSync(join(tmpdir(), "switchyard-tmp-"))
-      yield* run(["--help"], { env: { ...env, TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: "1" } })
+      const { code } = yield* run(["--help"], { env: { ...env, TMPDIR: off, NODE_DISABLE_COMPILE_CACHE: "1" } })
+      assert.strictEqual(code, 0)
       assert.isFalse(existsSync(join(off, "node-compile-cache")))
-    }), 20_000)
+    }).pipe(Effect.scoped), 20_000)
 
   it.live("starts on the demo provider when no key is set, and answers", () =>
     Effect.gen(function*() {
