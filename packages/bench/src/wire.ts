@@ -95,22 +95,22 @@ export const streamGroups = (includeUsage: boolean): ReadonlyArray<string> =>
  */
 export const stampedPiece = (i: number): string => `${i}@${process.hrtime.bigint()}|`
 
-const STAMP = /(\d+)@(\d+)\|/g
-
 /**
- * Reads stamped pieces out of a stream's text as it arrives: `feed` takes the next bytes and
- * returns the stamps completed by them (a stamp split across reads is read once it is whole).
+ * Reads stamped pieces out of a stream's text as it arrives: the returned function takes the next
+ * text and returns the stamps it completed (a stamp split across reads is read once it is whole).
  */
 export const stampReader = () => {
+  const stamp = /(\d+)@(\d+)\|/g
   let text = ""
+  // Where the last stamp read ended: the next search starts there (a failed `exec` resets `lastIndex`).
   let from = 0
-  return (bytes: string): ReadonlyArray<{ readonly index: number; readonly ns: bigint }> => {
-    text += bytes
-    STAMP.lastIndex = from
+  return (next: string): ReadonlyArray<{ readonly index: number; readonly ns: bigint }> => {
+    text += next
+    stamp.lastIndex = from
     const found: Array<{ index: number; ns: bigint }> = []
-    for (let m = STAMP.exec(text); m !== null; m = STAMP.exec(text)) {
+    for (let m = stamp.exec(text); m !== null; m = stamp.exec(text)) {
       found.push({ index: Number(m[1]), ns: BigInt(m[2]!) })
-      from = STAMP.lastIndex
+      from = stamp.lastIndex
     }
     return found
   }

@@ -159,6 +159,7 @@ export const priceTokens = (prices: TokenPrices, usage: Usage.Usage) => {
       ? price * tokens / 1_000_000
       : tokens <= 0
       ? 0
+      // The engine prices a tier per million, then scales it by a million over the unit: the same steps.
       : price.tiers.reduce((at, tier) => (inputTokens > tier.start ? tier.price : at), price.base) * tokens / 1_000_000 *
         1_000_000 / 1_000_000
     if (TOKEN_KEYS[key] === "input") input += cost
