@@ -14,19 +14,25 @@
  */
 import { Context, Redacted } from "effect"
 
-const patterns: ReadonlyArray<RegExp> = [
-  /\bsk-(?:ant-|proj-|or-v1-)?[A-Za-z0-9_-]{8,}/g, // OpenAI, Anthropic, OpenRouter
-  /\bAIza[0-9A-Za-z_-]{20,}/g, // Google
-  /\bxai-[A-Za-z0-9]{10,}/g, // xAI
-  /\bgsk_[A-Za-z0-9]{10,}/g, // Groq
-  /\bhf_[A-Za-z0-9]{10,}/g, // Hugging Face
-  /(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  /([?&](?:key|api_key|apikey|access_token)=)[^&\s"']+/gi,
-  /("(?:api_key|apiKey|x-api-key|authorization|access_token)"\s*:\s*")[^"]+/gi
+/** Each credential shape, with what any text it matches must contain (as a pattern, case aside). */
+const credentials: ReadonlyArray<{ readonly pattern: RegExp; readonly needs: string }> = [
+  { pattern: /\bsk-(?:ant-|proj-|or-v1-)?[A-Za-z0-9_-]{8,}/g, needs: "sk-" }, // OpenAI, Anthropic, OpenRouter
+  { pattern: /\bAIza[0-9A-Za-z_-]{20,}/g, needs: "AIza" }, // Google
+  { pattern: /\bxai-[A-Za-z0-9]{10,}/g, needs: "xai-" }, // xAI
+  { pattern: /\bgsk_[A-Za-z0-9]{10,}/g, needs: "gsk_" }, // Groq
+  { pattern: /\bhf_[A-Za-z0-9]{10,}/g, needs: "hf_" }, // Hugging Face
+  { pattern: /(\bBearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, needs: "bearer" },
+  { pattern: /([?&](?:key|api_key|apikey|access_token)=)[^&\s"']+/gi, needs: "[?&](?:key|api_key|apikey|access_token)=" },
+  {
+    pattern: /("(?:api_key|apiKey|x-api-key|authorization|access_token)"\s*:\s*")[^"]+/gi,
+    needs: '"(?:api_key|apikey|x-api-key|authorization|access_token)"'
+  }
 ]
 
-/** Text none of `patterns` can match: each needs one of these (case aside), so one test spares all. */
-const shapeTrigger = /sk-|AIza|xai-|gsk_|hf_|bearer|[?&](?:key|api_key|apikey|access_token)=|"(?:api_key|apikey|x-api-key|authorization|access_token)"/i
+const patterns = credentials.map(({ pattern }) => pattern)
+
+/** Text none of `patterns` can match: each needs its `needs`, so one test spares all the passes. */
+const shapeTrigger = new RegExp(credentials.map(({ needs }) => needs).join("|"), "i")
 
 const MASK = "[REDACTED]"
 
