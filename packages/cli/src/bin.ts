@@ -5,27 +5,14 @@
  * a stack trace; then it runs the CLI (`main.ts`) with Node's compile cache on: the modules compiled
  * at a start are written to disk once loaded (`node-compile-cache` in the OS temp folder, or
  * `NODE_COMPILE_CACHE`), not only at a clean exit, so that later starts skip compiling them even
- * after a crash or a `kill -9` (`NODE_DISABLE_COMPILE_CACHE=1` turns it off). On a large machine
- * `serve` first replaces itself (`process.execve`: the same process id, before anything is loaded)
- * with a Node whose young generation is sized for a gateway (`NodeFlags`).
+ * after a crash or a `kill -9` (`NODE_DISABLE_COMPILE_CACHE=1` turns it off).
  */
 import module from "node:module"
-import v8 from "node:v8"
-import { restartFlags } from "./NodeFlags.ts"
 
 const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
 if (major < 22 || (major === 22 && minor < 19)) {
   console.error(`switchyard needs Node.js 22.19 or newer; this is Node.js ${process.versions.node}.`)
   process.exit(1)
-}
-const flags = restartFlags({
-  args: process.argv.slice(2),
-  execArgv: process.execArgv,
-  nodeOptions: process.env["NODE_OPTIONS"],
-  heapSizeLimit: v8.getHeapStatistics().heap_size_limit
-})
-if (flags.length > 0 && process.execve !== undefined && process.platform !== "win32") {
-  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)], process.env)
 }
 module.enableCompileCache()
 await import("./main.ts")

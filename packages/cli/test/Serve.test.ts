@@ -5,12 +5,10 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Fault, MockUpstream, OpenAiChatWire } from "@switchyard/testing"
-import { LARGE_HEAP_LIMIT } from "../src/NodeFlags.ts"
 import { cleanEnv, run, start } from "./processes.ts"
 
 const chat = (url: string, model: string) =>
@@ -77,23 +75,6 @@ describe("switchyard serve", () => {
       assert.strictEqual(code, 0)
       assert.isFalse(existsSync(join(off, "node-compile-cache")))
     }).pipe(Effect.scoped), 20_000)
-
-  it.live(
-    "runs with the young generation sized for a gateway on a large machine, in the same process, unless the operator sized it",
-    () =>
-      Effect.gen(function*() {
-        const env = cleanEnv()
-        const heapLimit = Number(execFileSync(process.execPath, ["-p", "require('v8').getHeapStatistics().heap_size_limit"], { env }))
-        const argsOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")
-        const server = yield* start(["serve", "--port", "0"], env)
-        // The process started is the one serving (replaced in place, not a child).
-        assert.strictEqual(argsOf(server.pid).includes("--max-semi-space-size=16"), heapLimit > LARGE_HEAP_LIMIT)
-        assert.strictEqual((yield* chat(server.url, "demo/echo")).status, 200)
-        const chosen = yield* start(["serve", "--port", "0"], { ...env, NODE_OPTIONS: `${env["NODE_OPTIONS"] ?? ""} --max-semi-space-size=8` })
-        assert.isFalse(argsOf(chosen.pid).includes("--max-semi-space-size=16"))
-      }).pipe(Effect.scoped),
-    20_000
-  )
 
   it.live("starts on the demo provider when no key is set, and answers", () =>
     Effect.gen(function*() {

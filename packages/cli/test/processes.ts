@@ -29,7 +29,6 @@ export const cleanEnv = () =>
 
 export interface Running {
   readonly url: string
-  readonly pid: number
   readonly output: () => string
   /** Sends `signal` to the process. */
   readonly kill: (signal: NodeJS.Signals) => void
@@ -54,7 +53,6 @@ export const start = (args: ReadonlyArray<string>, env: Record<string, string | 
             child,
             running: {
               url: match[1]!,
-              pid: child.pid!,
               output: () => output,
               kill: (signal) => child.kill(signal),
               exited: Effect.promise(() => exit)
