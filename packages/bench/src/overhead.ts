@@ -1,11 +1,14 @@
 /**
- * `npm run bench:overhead [-- --duration S --runs R --warmup S --out FILE --quick --baseline DIR]`
+ * `npm run bench:overhead [-- --duration S --runs R --warmup S --out FILE --quick --baseline DIR --portkey]`
  *
  * Measures the gateway's overhead against two floors. Every target is its own child process:
  *  - mock upstream  (`mock.ts`, plain node:http, OpenAI-compatible; also benchmarked directly)
  *  - bare Node proxy (`bareNode.ts`, node:http + undici.request, response piped)
  *  - bare Effect proxy (`bareEffect.ts`, HttpRouter + NodeHttpServer + NodeHttpClient.layerUndici)
  *  - the gateway (`node packages/cli/src/bin.ts serve`, default embedded config, OpenAI from env)
+ *  - with `--portkey`, Portkey's gateway (`@portkey-ai/gateway`, a bench-only dependency; as `npx`
+ *    starts it, and as its docs deploy it) in the first table, as a comparison: what it fails to
+ *    serve is reported as it is, and not measured
  * Scenarios: plain and streamed requests at 1, 16 and 64 connections (a stream in one to four reads),
  * and a stream whose 20 groups of frames come 1 ms apart (20 reads, as real tokens arrive); then the
  * delay each target adds to a chunk (stamped by the mock with the monotonic clock), memory under slow
@@ -18,7 +21,8 @@ import type { EventEmitter } from "node:events"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { cpus, tmpdir, totalmem } from "node:os"
-import { join, resolve } from "node:path"
+import { createRequire } from "node:module"
+import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import autocannon from "autocannon"
 import { Agent, request } from "undici"
@@ -47,10 +51,12 @@ const opts = {
   out: option("out"),
   /** Another checkout's gateway to run beside this one (`--baseline DIR`, labelled `--baseline-label`). */
   baseline: option("baseline"),
-  baselineLabel: option("baseline-label") ?? "baseline"
+  baselineLabel: option("baseline-label") ?? "baseline",
+  /** Portkey's gateway beside the others in the throughput table. */
+  portkey: flag("portkey")
 }
 if (![opts.duration, opts.runs, opts.warmup, opts.slowStreams].every((n) => Number.isFinite(n) && n > 0) || !(opts.containerMb >= 0)) {
-  console.error("usage: overhead.ts [--duration S] [--runs R] [--warmup S] [--slow-streams N] [--no-trend] [--container MB] [--quick] [--out FILE] [--baseline DIR [--baseline-label L]]")
+  console.error("usage: overhead.ts [--duration S] [--runs R] [--warmup S] [--slow-streams N] [--no-trend] [--container MB] [--quick] [--out FILE] [--baseline DIR [--baseline-label L]] [--portkey]")
   process.exit(2)
 }
 
@@ -94,7 +100,12 @@ interface Target {
   /** Floors forward bytes verbatim, so their answers must equal the mock's byte for byte. */
   readonly verbatim: boolean
   readonly stderr: () => string
+  /** Headers the target needs on each request besides the JSON content type (Portkey's routing headers). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
+
+/** The headers of a chat request to `target`. */
+const headersFor = (target: Target): Record<string, string> => ({ "content-type": "application/json", ...target.headers })
 
 const tail = (child: ChildProcess) => {
   let text = ""
@@ -190,6 +201,44 @@ const startGateway = async (
   throw new Error(`gateway did not answer /healthz in 30 s: ${stderr()}`)
 }
 
+/**
+ * Portkey's open-source gateway (`@portkey-ai/gateway`), sent to the mock with its routing headers
+ * (provider `openai`, the mock as custom host): as `npx @portkey-ai/gateway` starts it, which keeps
+ * each request's log for its console, or with `production` as its docs say to deploy it (headless,
+ * `NODE_ENV=production`: no console, no logs kept).
+ */
+const startPortkey = async (mockUrl: string, production: boolean): Promise<Target> => {
+  const require = createRequire(import.meta.url)
+  const pkg = require.resolve("@portkey-ai/gateway/package.json")
+  const { bin, version } = require(pkg) as { bin: string; version: string }
+  const port = await freePort()
+  const child = track(spawn(process.execPath, [join(dirname(pkg), bin), `--port=${port}`, ...(production ? ["--headless"] : [])], {
+    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...(production ? { NODE_ENV: "production" } : {}) },
+    stdio: ["ignore", "pipe", "pipe"]
+  }))
+  const stderr = tail(child)
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Portkey exited (${child.exitCode}): ${stderr()}`)
+    try {
+      await (await request(`${url}/`)).body.text()
+      return {
+        name: `Portkey ${version}${production ? " (prod)" : ""}`,
+        url,
+        pid: child.pid!,
+        verbatim: false,
+        stderr,
+        headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${mockUrl}/v1`, authorization: "Bearer sk-bench-0123456789" }
+      }
+    } catch {
+      // not listening yet
+    }
+    await sleep(START_POLL_MS)
+  }
+  throw new Error(`Portkey did not listen in 30 s: ${stderr()}`)
+}
+
 /** Whether a process still runs. */
 const isAlive = (pid: number): boolean => {
   try {
@@ -233,20 +282,28 @@ const checkAnswer = (target: Target, stream: boolean, status: number, body: stri
   return check.ok ? undefined : check.detail
 }
 
-const verify = async (target: Target) => {
+/** What is wrong with `target`'s plain (`false`) and streamed (`true`) answers, if anything. */
+const problemsOf = async (target: Target): Promise<Map<boolean, string>> => {
+  const found = new Map<boolean, string>()
   for (const stream of [false, true]) {
     try {
       const res = await request(`${target.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: headersFor(target),
         body: Wire.requestBody(stream)
       })
       const problem = checkAnswer(target, stream, res.statusCode, await res.body.text())
-      if (problem !== undefined) fail(`${target.name} ${stream ? "stream" : "plain"} answer: ${problem}`)
+      if (problem !== undefined) found.set(stream, `answer: ${problem}`)
     } catch (error) {
-      fail(`${target.name} ${stream ? "stream" : "plain"} request failed: ${String(error)}`)
+      found.set(stream, `request failed: ${String(error)}`)
     }
   }
+  return found
+}
+
+/** Fails the benchmark on each problem of `target`'s answers. */
+const verify = async (target: Target) => {
+  for (const [stream, problem] of await problemsOf(target)) fail(`${target.name} ${stream ? "stream" : "plain"} ${problem}`)
 }
 
 // ---------------------------------------------------------------------------------------------- load
@@ -277,7 +334,7 @@ const cannon = (target: Target, load: Load) =>
     const instance = autocannon({
       url: `${target.url}/v1/chat/completions`,
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: headersFor(target),
       body: Wire.requestBody(load.stream),
       connections: load.connections,
       pipelining: 1,
@@ -339,7 +396,7 @@ const slowStreams = async (target: Target, count: number): Promise<SlowResult> =
     try {
       const res = await request(`${target.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: headersFor(target),
         body: Wire.requestBody(true),
         dispatcher
       })
@@ -394,7 +451,7 @@ const chunkDelays = async (target: Target): Promise<ChunkDelays> => {
     try {
       const res = await request(`${target.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: headersFor(target),
         body: Wire.requestBody(true)
       })
       const read = Wire.stampReader()
@@ -441,7 +498,7 @@ const firstAnswer = async (start: () => Promise<Target>): Promise<{ readonly ms:
     try {
       const res = await request(`${target.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: headersFor(target),
         body: Wire.requestBody(false)
       })
       const body = await res.body.text()
@@ -586,6 +643,24 @@ const startTargets = async () => {
   return { mock, bareNode, bareEffect, gateway, targets }
 }
 
+/** Another gateway in the throughput table, and what it failed to serve (those scenarios are not run). */
+interface Comparison {
+  readonly target: Target
+  readonly fails: ReadonlyMap<boolean, string>
+}
+
+const startComparisons = async (mockUrl: string): Promise<ReadonlyArray<Comparison>> => {
+  if (!opts.portkey) return []
+  const comparisons: Array<Comparison> = []
+  for (const production of [false, true]) {
+    const target = await startPortkey(mockUrl, production)
+    const fails = await problemsOf(target)
+    for (const [stream, problem] of fails) console.error(`${target.name} ${stream ? "stream" : "plain"}: ${problem} (reported, not measured)`)
+    comparisons.push({ target, fails })
+  }
+  return comparisons
+}
+
 const main = async () => {
   const cpu = cpus()
   say("# Switchyard gateway overhead")
@@ -599,13 +674,16 @@ const main = async () => {
 
   for (const target of targets) await verify(target)
   if (failures.length > 0) throw new Error("a target does not serve correctly; not benchmarking")
+  const comparisons = await startComparisons(mock.url)
+  /** Who runs a scenario: every target, and each comparison that serves its kind of request. */
+  const measured = (scenario: Scenario) => [...targets, ...comparisons.filter((c) => !c.fails.has(scenario.stream)).map((c) => c.target)]
 
   const samples = new Map<string, Array<Sample>>()
   const key = (t: Target, s: Scenario) => `${t.name}|${s.label}`
   for (let run = 1; run <= opts.runs; run++) {
     for (const scenario of scenarios) {
       await setMockDelay(mock.child, scenario.delayMs)
-      for (const target of targets) {
+      for (const target of measured(scenario)) {
         const sample = await measure(target, scenario)
         samples.set(key(target, scenario), [...(samples.get(key(target, scenario)) ?? []), sample])
         console.error(
@@ -616,8 +694,8 @@ const main = async () => {
     for (const target of targets) await verify(target)
   }
 
-  const rows = scenarios.flatMap((scenario) =>
-    targets.map((target) => {
+  const rows = scenarios.flatMap((scenario) => [
+    ...measured(scenario).map((target) => {
       const s = samples.get(key(target, scenario)) ?? []
       const cpuMedian = (t: Target) => median((samples.get(key(t, scenario)) ?? []).map((x) => x.cpuPerReq))
       const own = median(s.map((x) => x.cpuPerReq))
@@ -632,8 +710,9 @@ const main = async () => {
         `${fmt(own / cpuMedian(bareNode), 2)}×`,
         `${fmt(own / cpuMedian(bareEffect), 2)}×`
       ]
-    })
-  )
+    }),
+    ...comparisons.filter((c) => c.fails.has(scenario.stream)).map((c) => [c.target.name, scenario.label, "fails", "–", "–", "–", "–", "–", "–"])
+  ])
   say("## Throughput, latency and CPU per request")
   say()
   say(table(
@@ -642,6 +721,11 @@ const main = async () => {
     ["l", "l", "r", "r", "r", "r", "r", "r", "r"]
   ))
   say()
+  for (const { fails, target } of comparisons) {
+    for (const [stream, problem] of fails) say(`- ${target.name}, ${stream ? "streamed" : "plain"} requests (not measured): ${problem}`)
+  }
+  if (comparisons.some((c) => c.fails.size > 0)) say()
+  for (const { target } of comparisons) await stop(target)
 
   // Delay per chunk: stamped chunks 20 ms apart, through every target, interleaved over the runs.
   await setMockDelay(mock.child, CHUNK_GAP_MS, true)
