@@ -107,6 +107,15 @@ interface Target {
 /** The headers of a chat request to `target`. */
 const headersFor = (target: Target): Record<string, string> => ({ "content-type": "application/json", ...target.headers })
 
+/** The benchmark's chat request (streamed or plain) to `target`, with the headers it needs. */
+const chat = (target: Target, stream: boolean, dispatcher?: Agent) =>
+  request(`${target.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: headersFor(target),
+    body: Wire.requestBody(stream),
+    ...(dispatcher === undefined ? {} : { dispatcher })
+  })
+
 const tail = (child: ChildProcess) => {
   let text = ""
   const keep = (chunk: Buffer) => {
@@ -287,11 +296,7 @@ const problemsOf = async (target: Target): Promise<Map<boolean, string>> => {
   const found = new Map<boolean, string>()
   for (const stream of [false, true]) {
     try {
-      const res = await request(`${target.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: headersFor(target),
-        body: Wire.requestBody(stream)
-      })
+      const res = await chat(target, stream)
       const problem = checkAnswer(target, stream, res.statusCode, await res.body.text())
       if (problem !== undefined) found.set(stream, `answer: ${problem}`)
     } catch (error) {
@@ -394,12 +399,7 @@ const slowStreams = async (target: Target, count: number): Promise<SlowResult> =
   let firstProblem: string | undefined
   const outcomes = await Promise.all(Array.from({ length: count }, async () => {
     try {
-      const res = await request(`${target.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: headersFor(target),
-        body: Wire.requestBody(true),
-        dispatcher
-      })
+      const res = await chat(target, true, dispatcher)
       const problem = checkAnswer(target, true, res.statusCode, await res.body.text())
       if (problem !== undefined) firstProblem ??= problem
       return problem === undefined
@@ -449,11 +449,7 @@ const chunkDelays = async (target: Target): Promise<ChunkDelays> => {
   let problem: string | undefined
   const stream = async (keep: boolean) => {
     try {
-      const res = await request(`${target.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: headersFor(target),
-        body: Wire.requestBody(true)
-      })
+      const res = await chat(target, true)
       const read = Wire.stampReader()
       let due = 0
       for await (const bytes of res.body) {
@@ -496,11 +492,7 @@ const firstAnswer = async (start: () => Promise<Target>): Promise<{ readonly ms:
   const target = await start()
   for (;;) {
     try {
-      const res = await request(`${target.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: headersFor(target),
-        body: Wire.requestBody(false)
-      })
+      const res = await chat(target, false)
       const body = await res.body.text()
       if (checkAnswer(target, false, res.statusCode, body) === undefined) {
         return { ms: performance.now() - started, rssMb: Proc.rssMb(target.pid), target }
