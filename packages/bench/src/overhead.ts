@@ -7,8 +7,8 @@
  *  - bare Effect proxy (`bareEffect.ts`, HttpRouter + NodeHttpServer + NodeHttpClient.layerUndici)
  *  - the gateway (`node packages/cli/src/bin.ts serve`, default embedded config, OpenAI from env)
  *  - with `--portkey`, Portkey's gateway (`@portkey-ai/gateway`, a bench-only dependency; as `npx`
- *    starts it, and as its docs deploy it) in the first table, as a comparison: what it fails to
- *    serve is reported as it is, and not measured
+ *    starts it, and headless in production mode) in the first table, as a comparison: what it fails
+ *    to serve is reported as it is, and not measured
  * Scenarios: plain and streamed requests at 1, 16 and 64 connections (a stream in one to four reads),
  * and a stream whose 20 groups of frames come 1 ms apart (20 reads, as real tokens arrive); then the
  * delay each target adds to a chunk (stamped by the mock with the monotonic clock), memory under slow
@@ -195,31 +195,39 @@ const startGateway = async (
   }))
   const stderr = tail(child)
   const url = `http://127.0.0.1:${port}`
+  await whenReady(name, child, stderr, async () => {
+    const res = await request(`${url}/healthz`)
+    await res.body.text()
+    return res.statusCode === 200
+  })
+  return { name, url, pid: child.pid!, verbatim: false, stderr }
+}
+
+/** Asks `ready` every `START_POLL_MS` until it says yes (30 s at most); `child` exiting first fails it. */
+const whenReady = async (name: string, child: ChildProcess, stderr: () => string, ready: () => Promise<boolean>) => {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`gateway exited (${child.exitCode}): ${stderr()}`)
+    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${stderr()}`)
     try {
-      const res = await request(`${url}/healthz`)
-      await res.body.text()
-      if (res.statusCode === 200) return { name, url, pid: child.pid!, verbatim: false, stderr }
+      if (await ready()) return
     } catch {
       // not listening yet
     }
     await sleep(START_POLL_MS)
   }
-  throw new Error(`gateway did not answer /healthz in 30 s: ${stderr()}`)
+  throw new Error(`${name} was not ready in 30 s: ${stderr()}`)
 }
 
 /**
  * Portkey's open-source gateway (`@portkey-ai/gateway`), sent to the mock with its routing headers
- * (provider `openai`, the mock as custom host): as `npx @portkey-ai/gateway` starts it, which keeps
- * each request's log for its console, or with `production` as its docs say to deploy it (headless,
- * `NODE_ENV=production`: no console, no logs kept).
+ * (provider `openai`, the mock as custom host): as `npx @portkey-ai/gateway` starts it (its console
+ * served beside the API), or with `production` headless and with `NODE_ENV=production` (no console).
  */
 const startPortkey = async (mockUrl: string, production: boolean): Promise<Target> => {
   const require = createRequire(import.meta.url)
   const pkg = require.resolve("@portkey-ai/gateway/package.json")
   const { bin, version } = require(pkg) as { bin: string; version: string }
+  const name = `Portkey ${version}${production ? " (prod)" : ""}`
   const port = await freePort()
   const child = track(spawn(process.execPath, [join(dirname(pkg), bin), `--port=${port}`, ...(production ? ["--headless"] : [])], {
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", ...(production ? { NODE_ENV: "production" } : {}) },
@@ -227,25 +235,18 @@ const startPortkey = async (mockUrl: string, production: boolean): Promise<Targe
   }))
   const stderr = tail(child)
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Portkey exited (${child.exitCode}): ${stderr()}`)
-    try {
-      await (await request(`${url}/`)).body.text()
-      return {
-        name: `Portkey ${version}${production ? " (prod)" : ""}`,
-        url,
-        pid: child.pid!,
-        verbatim: false,
-        stderr,
-        headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${mockUrl}/v1`, authorization: "Bearer sk-bench-0123456789" }
-      }
-    } catch {
-      // not listening yet
-    }
-    await sleep(START_POLL_MS)
+  await whenReady(name, child, stderr, async () => {
+    await (await request(`${url}/`)).body.text()
+    return true
+  })
+  return {
+    name,
+    url,
+    pid: child.pid!,
+    verbatim: false,
+    stderr,
+    headers: { "x-portkey-provider": "openai", "x-portkey-custom-host": `${mockUrl}/v1`, authorization: "Bearer sk-bench-0123456789" }
   }
-  throw new Error(`Portkey did not listen in 30 s: ${stderr()}`)
 }
 
 /** Whether a process still runs. */
