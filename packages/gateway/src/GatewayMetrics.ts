@@ -102,6 +102,23 @@ const timeToFirstTokenOf = labelled(timeToFirstToken)
 const tokensOf = labelled(tokens)
 const costOf = labelled(cost)
 
+/** One change to a metric: `update` (a counter's increment, a histogram's sample, a gauge's value) or `modify` (a gauge's delta). */
+export type Change = readonly ["update" | "modify", Metric.Metric<number, unknown>, number]
+
+/**
+ * Applies `changes` in one step, in the current context, as `Metric.update` and `Metric.modify` do
+ * one by one (two operations of the runtime each, and more to sequence them).
+ */
+export const apply = (changes: ReadonlyArray<Change>): Effect.Effect<void> =>
+  Effect.contextWith((context) =>
+    Effect.sync(() => {
+      for (const [kind, metric, value] of changes) {
+        if (kind === "update") metric.updateUnsafe(value, context)
+        else metric.modifyUnsafe(value, context)
+      }
+    })
+  )
+
 /** Counts one metered attempt (its ledger entry) and, for a stream, its time to first output. */
 export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefined): Effect.Effect<void> => {
   const route = { provider: bounded("provider", entry.provider), model: bounded("model", entry.model) }
@@ -113,13 +130,13 @@ export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefi
     ["cache_write", usage.cacheWriteTokens ?? 0],
     ["reasoning", usage.reasoningTokens ?? 0]
   ] as const
-  return Effect.all([
-    Metric.update(attemptsOf({ ...route, role: entry.role, outcome: entry.outcome }), 1),
-    Metric.update(attemptDurationOf(route), seconds(entry.latencyMs)),
-    ...(firstOutputMs === undefined ? [] : [Metric.update(timeToFirstTokenOf(route), seconds(firstOutputMs))]),
-    ...typed.filter(([, n]) => n > 0).map(([type, n]) => Metric.update(tokensOf({ ...route, type }), n)),
-    ...(entry.cost === null || entry.cost === 0 ? [] : [Metric.update(costOf(route), entry.cost)])
-  ], { discard: true })
+  return apply([
+    ["update", attemptsOf({ ...route, role: entry.role, outcome: entry.outcome }), 1],
+    ["update", attemptDurationOf(route), seconds(entry.latencyMs)],
+    ...(firstOutputMs === undefined ? [] : [["update", timeToFirstTokenOf(route), seconds(firstOutputMs)] as const]),
+    ...typed.filter(([, n]) => n > 0).map(([type, n]) => ["update", tokensOf({ ...route, type }), n] as const),
+    ...(entry.cost === null || entry.cost === 0 ? [] : [["update", costOf(route), entry.cost] as const])
+  ])
 }
 
 const breakerValue = { closed: 0, half_open: 1, open: 2 } as const

@@ -192,6 +192,7 @@ export const make = Effect.gen(function*() {
       )
       yield* GatewayMetrics.attempt(entry, firstOutputAt === undefined ? undefined : firstOutputAt - startedAt)
       yield* RequestTrail.append(info?.trail, entry)
+      if (!tracing) return
       yield* Effect.annotateCurrentSpan({
         "gen_ai.usage.input_tokens": entry.usage.inputTokens,
         "gen_ai.usage.output_tokens": entry.usage.outputTokens,

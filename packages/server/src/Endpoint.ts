@@ -129,14 +129,19 @@ interface Ending {
 const requestsOf = GatewayMetrics.labelled(GatewayMetrics.requests)
 const requestDurationOf = GatewayMetrics.labelled(GatewayMetrics.requestDuration)
 
-/** Counts the request and writes its log line; `status` 499 is a client that left before its answer. */
-const ended = (ending: Ending, status: number, code: string) =>
+/**
+ * Counts the request (with `more` changes to the metrics, in the same step) and writes its log
+ * line; `status` 499 is a client that left before its answer.
+ */
+const ended = (ending: Ending, status: number, code: string, more: ReadonlyArray<GatewayMetrics.Change> = []) =>
   Effect.gen(function*() {
     const elapsedMs = (yield* Clock.currentTimeMillis) - ending.startedAt
-    const labels = { endpoint: ending.endpoint, status: String(status), code }
-    yield* Metric.update(requestsOf(labels), 1)
-    yield* Metric.update(requestDurationOf({ endpoint: ending.endpoint }), elapsedMs / 1000)
-    yield* Metric.modify(GatewayMetrics.requestsInFlight, -1)
+    yield* GatewayMetrics.apply([
+      ["update", requestsOf({ endpoint: ending.endpoint, status: String(status), code }), 1],
+      ["update", requestDurationOf({ endpoint: ending.endpoint }), elapsedMs / 1000],
+      ["modify", GatewayMetrics.requestsInFlight, -1],
+      ...more
+    ])
     if (!(yield* Telemetry.RequestLogEnabled)) return
     const summary = RequestTrail.summarize(yield* Ref.get(ending.trail))
     yield* Effect.logInfo("request").pipe(Effect.annotateLogs({
@@ -160,7 +165,7 @@ const observed = (response: HttpServerResponse.HttpServerResponse, ending: Endin
     Effect.andThen(
       Metric.modify(GatewayMetrics.streamsInFlight, 1),
       Effect.andThen(
-        Scope.addFinalizer(scope, Effect.andThen(Metric.modify(GatewayMetrics.streamsInFlight, -1), ended(ending, response.status, code))),
+        Scope.addFinalizer(scope, ended(ending, response.status, code, [["modify", GatewayMetrics.streamsInFlight, -1]])),
         Channel.toTransform(body.stream.channel)(upstream, scope)
       )
     )
