@@ -102,7 +102,10 @@ const timeToFirstTokenOf = labelled(timeToFirstToken)
 const tokensOf = labelled(tokens)
 const costOf = labelled(cost)
 
-/** One change to a metric: `update` (a counter's increment, a histogram's sample, a gauge's value) or `modify` (a gauge's delta). */
+/**
+ * One change to a metric: `update` (a counter's increment, a histogram's sample, a gauge's value) or
+ * `modify` (a gauge's delta).
+ */
 export type Change = readonly ["update" | "modify", Metric.Metric<number, unknown>, number]
 
 /**
