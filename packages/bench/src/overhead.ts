@@ -195,7 +195,7 @@ const startGateway = async (
   }))
   const stderr = tail(child)
   const url = `http://127.0.0.1:${port}`
-  await whenReady(name, child, stderr, async () => {
+  await whenReady(name, stderr, exitOf(child), async () => {
     const res = await request(`${url}/healthz`)
     await res.body.text()
     return res.statusCode === 200
@@ -203,11 +203,18 @@ const startGateway = async (
   return { name, url, pid: child.pid!, verbatim: false, stderr }
 }
 
-/** Asks `ready` every `START_POLL_MS` until it says yes (30 s at most); `child` exiting first fails it. */
-const whenReady = async (name: string, child: ChildProcess, stderr: () => string, ready: () => Promise<boolean>) => {
+/** How `child` ended, once it has. */
+const exitOf = (child: ChildProcess) => (): string | undefined => child.exitCode === null ? undefined : `exited (${child.exitCode})`
+
+/**
+ * Asks `ready` every `START_POLL_MS` until it says yes (30 s at most); the process ending first
+ * (`ended` says how) fails it.
+ */
+const whenReady = async (name: string, stderr: () => string, ended: () => string | undefined, ready: () => Promise<boolean>) => {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}): ${stderr()}`)
+    const end = ended()
+    if (end !== undefined) throw new Error(`${name} ${end}: ${stderr()}`)
     try {
       if (await ready()) return
     } catch {
@@ -235,7 +242,7 @@ const startPortkey = async (mockUrl: string, production: boolean): Promise<Targe
   }))
   const stderr = tail(child)
   const url = `http://127.0.0.1:${port}`
-  await whenReady(name, child, stderr, async () => {
+  await whenReady(name, stderr, exitOf(child), async () => {
     await (await request(`${url}/`)).body.text()
     return true
   })
@@ -491,19 +498,11 @@ const START_POLL_MS = 10
 const firstAnswer = async (start: () => Promise<Target>): Promise<{ readonly ms: number; readonly rssMb: number; readonly target: Target }> => {
   const started = performance.now()
   const target = await start()
-  for (;;) {
-    try {
-      const res = await chat(target, false)
-      const body = await res.body.text()
-      if (checkAnswer(target, false, res.statusCode, body) === undefined) {
-        return { ms: performance.now() - started, rssMb: Proc.rssMb(target.pid), target }
-      }
-    } catch {
-      // not listening yet
-    }
-    if (performance.now() - started > 30_000) throw new Error(`${target.name}: no correct answer 30 s after start: ${target.stderr()}`)
-    await sleep(START_POLL_MS)
-  }
+  await whenReady(target.name, target.stderr, () => (isAlive(target.pid) ? undefined : "exited"), async () => {
+    const res = await chat(target, false)
+    return checkAnswer(target, false, res.statusCode, await res.body.text()) === undefined
+  })
+  return { ms: performance.now() - started, rssMb: Proc.rssMb(target.pid), target }
 }
 
 // ---------------------------------------------------------------------------------------------- report
@@ -565,17 +564,22 @@ const stop = async (target: Target) => {
  * (c) Each floor and gateway again, one at a time, in a memory cgroup of `--container` MB (Node sizes
  * its heap to it, as in a container): idle RSS, the slow streams, then 2 × 20,000 plain requests.
  */
-const inContainers = async (mock: Target & { child: ChildProcess }) => {
-  const mb = opts.containerMb
+/** How to start each floor and gateway afresh, in a container when given one, in table order. */
+const starters = (mockUrl: string): ReadonlyArray<readonly [string, (container?: Container.Container) => Promise<Target>]> => {
   const gateways: Array<readonly [string, string]> = [
     ...(baselineDir === undefined ? [] : [[`gateway (${baselineLabel})`, join(baselineDir, "packages/cli/src/bin.ts")] as const]),
     ["gateway", gatewayBin]
   ]
-  const starts: ReadonlyArray<readonly [string, (container: Container.Container) => Promise<Target>]> = [
-    ["bare Node proxy", (c) => forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: mock.url }, c)],
-    ["bare Effect proxy", (c) => forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: mock.url }, c)],
-    ...gateways.map(([name, bin]) => [name, (c: Container.Container) => startGateway(mock.url, bin, name, [], c)] as const)
+  return [
+    ["bare Node proxy", (c) => forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: mockUrl }, c)],
+    ["bare Effect proxy", (c) => forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: mockUrl }, c)],
+    ...gateways.map(([name, bin]) => [name, (c?: Container.Container) => startGateway(mockUrl, bin, name, [], c)] as const)
   ]
+}
+
+const inContainers = async (mock: Target & { child: ChildProcess }) => {
+  const mb = opts.containerMb
+  const starts = starters(mock.url)
   say(`## Memory (c): each target in a ${mb} MB container (a memory cgroup of its own)`)
   say()
   const rows: Array<Array<string>> = []
@@ -812,24 +816,17 @@ const main = async () => {
   await verify(fresh.gateway)
 
   // Start to first answer: each floor and gateway started afresh, once per run.
-  const starters: ReadonlyArray<readonly [string, () => Promise<Target>]> = [
-    ["bare Node proxy", () => forkServer("bare Node proxy", "bareNode.ts", { UPSTREAM_URL: fresh.mock.url })],
-    ["bare Effect proxy", () => forkServer("bare Effect proxy", "bareEffect.ts", { UPSTREAM_URL: fresh.mock.url })],
-    ...(baselineDir === undefined
-      ? []
-      : [[`gateway (${baselineLabel})`, () => startGateway(fresh.mock.url, join(baselineDir, "packages/cli/src/bin.ts"), `gateway (${baselineLabel})`)] as const]),
-    ["gateway", () => startGateway(fresh.mock.url)]
-  ]
+  const restarts = starters(fresh.mock.url)
   const startRows: Array<Array<string>> = []
   const starts = new Map<string, Array<{ ms: number; rssMb: number }>>()
   for (let run = 1; run <= opts.runs; run++) {
-    for (const [name, start] of starters) {
-      const first = await firstAnswer(start)
+    for (const [name, start] of restarts) {
+      const first = await firstAnswer(() => start())
       await stop(first.target)
       starts.set(name, [...(starts.get(name) ?? []), first])
     }
   }
-  for (const [name] of starters) {
+  for (const [name] of restarts) {
     const xs = starts.get(name) ?? []
     startRows.push([name, cell(xs.map((x) => x.ms), 0), cell(xs.map((x) => x.rssMb), 0)])
   }
