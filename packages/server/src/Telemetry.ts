@@ -6,7 +6,7 @@
  * redacted with the config's secrets before it can be exported.
  */
 import { Cause, Context, Effect, Exit, Layer, type LogLevel, Metric, Option, Redacted, References, Tracer } from "effect"
-import type { HttpClient } from "effect/http"
+import { HttpClient } from "effect/http"
 import { OtlpExporter, OtlpMetrics, OtlpSerialization, OtlpTracer } from "effect/observability"
 import { Redact } from "@switchyard/core"
 import type { GatewayConfig } from "@switchyard/gateway"
@@ -148,6 +148,9 @@ const otlpLayer = (
   )
 }
 
+const untraced = () => true
+const traced = () => false
+
 /**
  * The telemetry of a gateway: its own metrics registry (so two gateways in one process count
  * apart), the log level, the request log switch, and OTLP export when a collector is set (without
@@ -163,12 +166,18 @@ export const layer = (
     Layer.succeed(RequestLogEnabled, settings.requestLog),
     // The exporter reads the metrics from the registry it is built with: this gateway's.
     // Without a collector no span is ever read: none is made (Effect's native spans cost every
-    // request their attributes, and every stream its span until it ends).
+    // request their attributes, and every stream its span until it ends), and an upstream call sends
+    // no trace context (the HTTP client would otherwise send its no-op span's as `traceparent` and
+    // `b3` headers, malformed, to every provider).
     Option.match(settings.otlp, {
-      onNone: () => Layer.merge(registry, Layer.succeed(References.TracerEnabled, false)),
-      // Said explicitly: these services may be merged over a server's context that has it off.
+      onNone: () => Layer.mergeAll(registry, Layer.succeed(References.TracerEnabled, false), Layer.succeed(HttpClient.TracerDisabledWhen, untraced)),
+      // Said explicitly: these services may be merged over a server's context that has them off.
       onSome: (otlp): Layer.Layer<never, never, HttpClient.HttpClient> =>
-        Layer.merge(otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry)), Layer.succeed(References.TracerEnabled, true))
+        Layer.mergeAll(
+          otlpLayer(otlp, redactor).pipe(Layer.provideMerge(registry)),
+          Layer.succeed(References.TracerEnabled, true),
+          Layer.succeed(HttpClient.TracerDisabledWhen, traced)
+        )
     })
   )
 }

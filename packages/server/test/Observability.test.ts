@@ -261,8 +261,12 @@ describe("OTLP traces", () => {
       assert.strictEqual(Number(attribute(answered!, "gen_ai.usage.output_tokens")), 5)
       assert.strictEqual(attribute(answered!, "switchyard.attempt.role"), "fallback")
       assert.strictEqual(attribute(failed!, "error.type"), "server_error")
-      // Both attempts belong to the request's trace.
+      // Both attempts belong to the request's trace, and each upstream call carried it (W3C trace context).
       assert.strictEqual(failed!.traceId, answered!.traceId)
+      const [sent] = yield* backup.requests
+      const traceparent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(sent!.headers["traceparent"] ?? "")
+      assert.isNotNull(traceparent, `traceparent sent upstream: ${sent!.headers["traceparent"]}`)
+      assert.strictEqual(traceparent![1], answered!.traceId)
 
       // The gateway's metrics went to the collector too, with what the attempts counted.
       const metrics = (otlp.bodies.get("/v1/metrics") ?? []).flatMap((body) =>
@@ -333,5 +337,18 @@ describe("OTLP traces", () => {
       assert.strictEqual((yield* postChat(url, { stream: true })).status, 200)
       yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual(made, [])
+    }))
+
+  it.live("without a collector no trace context is sent upstream", () =>
+    Effect.gen(function*() {
+      const { primary, url } = yield* servePair({ telemetry: { request_log: false } })
+      yield* primary.enqueue(OpenAiChatWire.route, answer("whole"), answer("streamed"))
+      assert.strictEqual((yield* postChat(url)).status, 200)
+      assert.strictEqual((yield* postChat(url, { stream: true })).status, 200)
+      const sent = yield* primary.requests
+      assert.strictEqual(sent.length, 2)
+      for (const request of sent) {
+        assert.deepStrictEqual(Object.keys(request.headers).filter((name) => ["traceparent", "tracestate", "b3"].includes(name)), [])
+      }
     }))
 })
