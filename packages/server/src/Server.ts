@@ -36,6 +36,7 @@ import * as RouteHeaders from "./RouteHeaders.ts"
 import * as RoutesRoute from "./RoutesRoute.ts"
 import * as SeriesRoute from "./SeriesRoute.ts"
 import * as Telemetry from "./Telemetry.ts"
+import * as UndiciClient from "./UndiciClient.ts"
 import * as UsageRoute from "./UsageRoute.ts"
 
 /**
@@ -128,11 +129,12 @@ export type Services =
   | StateConfig.StateStatus
 
 /**
- * Node's undici client (a pool per origin, Effect's default `Agent`), each call run in its caller's
- * context: `NodeHttpClient.layerUndici` merges the layer's whole context into every call's, a copy
- * of every service per upstream call, for options this gateway does not set there.
+ * Node's undici client (a pool per origin, Effect's default `Agent`) as `UndiciClient` calls it, each
+ * call run in its caller's context: `NodeHttpClient.layerUndici` merges the layer's whole context
+ * into every call's, a copy of every service per upstream call, for options this gateway does not
+ * set there.
  */
-const undiciLayer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(HttpClient.HttpClient, NodeHttpClient.makeUndici).pipe(
+const undiciLayer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(HttpClient.HttpClient, UndiciClient.make).pipe(
   Layer.provide(NodeHttpClient.layerDispatcher)
 )
 
