@@ -15,18 +15,24 @@
  *  - `server.stream.reads` the same streamed request with the upstream's 20 groups of frames arriving
  *                  in 20 reads (a macrotask apart), as a real provider's tokens do: what one more read
  *                  costs is (this − `server.stream`) / 19
+ * and, apart, the upstream call alone over a real socket (a streamed answer from the mock upstream,
+ * `mock.ts`, in a child process, its body read to the end), by three clients:
+ *  - `client.undici`   undici's `Dispatcher.request` itself (the floor)
+ *  - `client.effect`   Effect's `NodeHttpClient.makeUndici`, untraced as the gateway calls it
+ *  - `client.gateway`  the gateway's `UndiciClient`
  * Interleaving scenarios in one process skews them (JIT, GC), so without `--only` every scenario
  * runs in a child process of its own (`--only NAME`), one after another; each times `--rounds`
  * rounds of `--n` requests after a warm-up and reports the min and median µs per request.
  * Profile one scenario with `node --cpu-prof packages/bench/src/stages.ts --only gateway.stream`.
  */
-import { execFileSync } from "node:child_process"
+import { execFileSync, fork } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, Option, Stream } from "effect"
-import { HttpClient, HttpClientResponse, HttpRouter } from "effect/http"
+import { HttpClient, HttpClientRequest, HttpClientResponse, HttpRouter } from "effect/http"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Gateway, Metering, ProviderRegistry } from "@switchyard/gateway"
 import { Router } from "@switchyard/routing"
-import { Admission, Server } from "@switchyard/server"
+import { Admission, Server, UndiciClient } from "@switchyard/server"
 import * as Wire from "./wire.ts"
 
 const argv = process.argv.slice(2)
@@ -48,7 +54,10 @@ const NAMES = [
   "provider.complete",
   "metered.complete",
   "gateway.complete",
-  "server.complete"
+  "server.complete",
+  "client.undici",
+  "client.effect",
+  "client.gateway"
 ] as const
 type Name = typeof NAMES[number]
 
@@ -138,8 +147,46 @@ const viaServer = (streamed: boolean) => {
   })
 }
 
+/** The mock upstream in a child process, stopped with the scope; its chat completions URL. */
+const mockUpstream = Effect.acquireRelease(
+  Effect.promise(() =>
+    new Promise<{ readonly url: string; readonly stop: () => void }>((ready) => {
+      const child = fork(fileURLToPath(new URL("./mock.ts", import.meta.url)), [], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] })
+      child.on("message", (message: { type?: string; port?: number }) => {
+        if (message.type === "ready") ready({ url: `http://127.0.0.1:${message.port}/v1/chat/completions`, stop: () => child.kill() })
+      })
+    })
+  ),
+  (mock) => Effect.sync(mock.stop)
+)
+
+/** One streamed upstream call by `name`'s client, its body read to the end. */
+const viaClient = (name: "client.undici" | "client.effect" | "client.gateway") =>
+  Effect.gen(function*() {
+    const { url } = yield* mockUpstream
+    const dispatcher = yield* NodeHttpClient.makeDispatcher
+    const body = Wire.requestBody(true)
+    if (name === "client.undici") {
+      return Effect.promise(async () => {
+        const { origin, pathname } = new URL(url)
+        const response = await dispatcher.request({ origin, path: pathname, method: "POST", headers: { "content-type": "application/json" }, body })
+        for await (const _ of response.body) {
+          // read to the end
+        }
+      })
+    }
+    const client = yield* Effect.provideService(name === "client.effect" ? NodeHttpClient.makeUndici : UndiciClient.make, NodeHttpClient.Dispatcher, dispatcher)
+    const request = HttpClientRequest.post(url).pipe(HttpClientRequest.bodyText(body, "application/json"))
+    return client.execute(request).pipe(
+      Effect.flatMap((response) => Stream.runDrain(response.stream)),
+      // As the gateway calls without a collector (`Telemetry`).
+      Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+    )
+  })
+
 const scenario = (name: Name) =>
   Effect.gen(function*() {
+    if (name === "client.undici" || name === "client.effect" || name === "client.gateway") return yield* viaClient(name)
     if (name === "server.stream" || name === "server.stream.reads" || name === "server.complete") return viaServer(name !== "server.complete")
     const gateway = yield* Gateway.Gateway
     const registry = yield* ProviderRegistry.ProviderRegistry

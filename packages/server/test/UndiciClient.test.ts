@@ -7,7 +7,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
-import { HttpClient, HttpClientRequest } from "effect/http"
+import { HttpClient, HttpClientRequest, UrlParams } from "effect/http"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { UndiciClient } from "@switchyard/server"
 
@@ -179,6 +179,22 @@ describe("UndiciClient", () => {
       assert.isTrue(Exit.isFailure(read))
       const cut = Exit.isFailure(read) ? read.cause.reasons[0] : undefined
       assert.strictEqual(cut?._tag === "Fail" ? cut.error.reason._tag : undefined, "DecodeError")
+    }).pipe(Effect.scoped, Effect.provide(client)))
+
+  it.live("reads a form body as URL parameters and as form data; a response is no upgrade", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve((_, res) => {
+        res.writeHead(200, { "content-type": "application/x-www-form-urlencoded" })
+        res.end("a=1&b=two")
+      })
+      const http = yield* HttpClient.HttpClient
+      const response = yield* http.execute(HttpClientRequest.post(`${url}/form`))
+      assert.deepStrictEqual(UrlParams.toRecord(yield* response.urlParamsBody), { a: "1", b: "two" })
+      const form = yield* response.formData
+      assert.strictEqual(form.get("b"), "two")
+      const upgraded = yield* Effect.exit(response.upgrade)
+      const refusal = Exit.isFailure(upgraded) ? upgraded.cause.reasons[0] : undefined
+      assert.strictEqual(refusal?._tag === "Fail" ? refusal.error.reason._tag : undefined, "StatusCodeError")
     }).pipe(Effect.scoped, Effect.provide(client)))
 
   it.live("a call it does not make itself (a query given as parameters) goes through Effect's undici client", () =>
