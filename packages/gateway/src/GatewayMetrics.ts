@@ -11,15 +11,27 @@ import type { LedgerEntry } from "@switchyard/cost"
 /** Seconds, from 5 ms to 2 minutes: LLM calls range from a cached embedding to a long generation. */
 const secondsBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120]
 
-export const requests = Metric.counter("switchyard_requests_total", {
-  description: "HTTP requests answered, by endpoint, status and error code (empty when it succeeded)",
-  incremental: true
-})
+/** Label names and values. */
+type Labels = Readonly<Record<string, string>>
 
-export const requestDuration = Metric.histogram("switchyard_request_duration_seconds", {
-  description: "Time from a request's arrival to the end of its answer (a stream's last byte)",
-  boundaries: secondsBoundaries
-})
+/** A metric with `labels` built in (none: the metric itself). */
+type Definition<S> = (labels?: Labels) => Metric.Metric<number, S>
+
+const requestsWith: Definition<Metric.CounterState<number>> = (labels) =>
+  Metric.counter("switchyard_requests_total", {
+    description: "HTTP requests answered, by endpoint, status and error code (empty when it succeeded)",
+    incremental: true,
+    attributes: labels
+  })
+export const requests = requestsWith()
+
+const requestDurationWith: Definition<Metric.HistogramState> = (labels) =>
+  Metric.histogram("switchyard_request_duration_seconds", {
+    description: "Time from a request's arrival to the end of its answer (a stream's last byte)",
+    boundaries: secondsBoundaries,
+    attributes: labels
+  })
+export const requestDuration = requestDurationWith()
 
 export const requestsInFlight = Metric.gauge("switchyard_requests_in_flight", {
   description: "Requests being answered, streams included until they end"
@@ -29,34 +41,52 @@ export const streamsInFlight = Metric.gauge("switchyard_streams_in_flight", {
   description: "Streamed answers being written"
 })
 
-export const attempts = Metric.counter("switchyard_attempts_total", {
-  description: "Upstream attempts by provider, model, role (primary, retry, hedge, fallback) and outcome",
-  incremental: true
-})
+const attemptsWith: Definition<Metric.CounterState<number>> = (labels) =>
+  Metric.counter("switchyard_attempts_total", {
+    description: "Upstream attempts by provider, model, role (primary, retry, hedge, fallback) and outcome",
+    incremental: true,
+    attributes: labels
+  })
+export const attempts = attemptsWith()
 
-export const attemptDuration = Metric.histogram("switchyard_attempt_duration_seconds", {
-  description: "Upstream attempt time, to its last byte",
-  boundaries: secondsBoundaries
-})
+const attemptDurationWith: Definition<Metric.HistogramState> = (labels) =>
+  Metric.histogram("switchyard_attempt_duration_seconds", {
+    description: "Upstream attempt time, to its last byte",
+    boundaries: secondsBoundaries,
+    attributes: labels
+  })
+export const attemptDuration = attemptDurationWith()
 
-export const timeToFirstToken = Metric.histogram("switchyard_time_to_first_token_seconds", {
-  description: "Time from a streamed attempt's start to its first output",
-  boundaries: secondsBoundaries
-})
+const timeToFirstTokenWith: Definition<Metric.HistogramState> = (labels) =>
+  Metric.histogram("switchyard_time_to_first_token_seconds", {
+    description: "Time from a streamed attempt's start to its first output",
+    boundaries: secondsBoundaries,
+    attributes: labels
+  })
+export const timeToFirstToken = timeToFirstTokenWith()
 
-export const tokens = Metric.counter("switchyard_tokens_total", {
-  description: "Tokens by provider, model and type (input, output, cached_input, cache_write, reasoning); estimated usage included",
-  incremental: true
-})
+const tokensWith: Definition<Metric.CounterState<number>> = (labels) =>
+  Metric.counter("switchyard_tokens_total", {
+    description: "Tokens by provider, model and type (input, output, cached_input, cache_write, reasoning); estimated usage included",
+    incremental: true,
+    attributes: labels
+  })
+export const tokens = tokensWith()
 
-export const cost = Metric.counter("switchyard_cost_usd_total", {
-  description: "Spend in USD by provider and model (attempts with a known price)",
-  incremental: true
-})
+const costWith: Definition<Metric.CounterState<number>> = (labels) =>
+  Metric.counter("switchyard_cost_usd_total", {
+    description: "Spend in USD by provider and model (attempts with a known price)",
+    incremental: true,
+    attributes: labels
+  })
+export const cost = costWith()
 
-export const breakerState = Metric.gauge("switchyard_breaker_state", {
-  description: "Circuit breaker per route: 0 closed, 1 half open, 2 open"
-})
+const breakerStateWith: Definition<Metric.GaugeState<number>> = (labels) =>
+  Metric.gauge("switchyard_breaker_state", {
+    description: "Circuit breaker per route: 0 closed, 1 half open, 2 open",
+    attributes: labels
+  })
+export const breakerState = breakerStateWith()
 
 /** Distinct values one label may take before new ones are counted as `other`. */
 export const MAX_LABEL_VALUES = 256
@@ -79,28 +109,37 @@ const seconds = (ms: number) => ms / 1000
 const MAX_SERIES = 4096
 
 /**
- * `metric` with `attributes`, the same handle for the same label values. `Metric.withAttributes`
- * merges the attributes into the context and keys the series anew on every update; a handle made
- * once per label set does that once. The label names are given in the same order at each call site.
+ * A metric's series by label values: for each label set a metric with the labels built in, made
+ * once, which counts in the same series as `Metric.withAttributes(metric, labels)`.
+ * `withAttributes` adds the labels to a copy of the whole context on every update (the request's
+ * context, with every service in it), and re-keys the metric's series whenever label sets
+ * alternate (a sort and a `JSON.stringify` each time). The label names are given in the same order
+ * at each call site.
  */
-export const labelled = <I, S>(metric: Metric.Metric<I, S>) => {
-  const handles = new Map<string, Metric.Metric<I, S>>()
-  return (attributes: Readonly<Record<string, string>>): Metric.Metric<I, S> => {
-    const key = Object.values(attributes).join("\u0000")
+export const labelled = <S>(definition: Definition<S>) => {
+  const handles = new Map<string, Metric.Metric<number, S>>()
+  return (labels: Labels): Metric.Metric<number, S> => {
+    const key = Object.values(labels).join("\u0000")
     const known = handles.get(key)
     if (known !== undefined) return known
     if (handles.size >= MAX_SERIES) handles.clear()
-    const handle = Metric.withAttributes(metric, attributes)
+    const handle = definition(labels)
     handles.set(key, handle)
     return handle
   }
 }
 
-const attemptsOf = labelled(attempts)
-const attemptDurationOf = labelled(attemptDuration)
-const timeToFirstTokenOf = labelled(timeToFirstToken)
-const tokensOf = labelled(tokens)
-const costOf = labelled(cost)
+/** The request counter's series by endpoint, status and error code. */
+export const requestsOf = labelled(requestsWith)
+
+/** The request duration's series by endpoint. */
+export const requestDurationOf = labelled(requestDurationWith)
+
+const attemptsOf = labelled(attemptsWith)
+const attemptDurationOf = labelled(attemptDurationWith)
+const timeToFirstTokenOf = labelled(timeToFirstTokenWith)
+const tokensOf = labelled(tokensWith)
+const costOf = labelled(costWith)
 
 /**
  * One change to a metric: `update` (a counter's increment, a histogram's sample, a gauge's value) or
@@ -144,7 +183,7 @@ export const attempt = (entry: LedgerEntry.Entry, firstOutputMs: number | undefi
 
 const breakerValue = { closed: 0, half_open: 1, open: 2 } as const
 
-const breakerStateOf = labelled(breakerState)
+const breakerStateOf = labelled(breakerStateWith)
 
 /** Sets one route's breaker gauge. */
 export const breaker = (route: string, status: keyof typeof breakerValue): Effect.Effect<void> =>

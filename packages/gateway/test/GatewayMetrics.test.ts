@@ -23,9 +23,9 @@ const count = (metric: Metric.Metric<number, Metric.CounterState<number>>, attri
 
 describe("GatewayMetrics", () => {
   it("labelled gives one handle per label set", () => {
-    const of = GatewayMetrics.labelled(GatewayMetrics.tokens)
-    assert.strictEqual(of({ provider: "p", model: "m", type: "input" }), of({ provider: "p", model: "m", type: "input" }))
-    assert.notStrictEqual(of({ provider: "p", model: "m", type: "input" }), of({ provider: "p", model: "m", type: "output" }))
+    const of = GatewayMetrics.requestsOf
+    assert.strictEqual(of({ endpoint: "/e", status: "200", code: "" }), of({ endpoint: "/e", status: "200", code: "" }))
+    assert.notStrictEqual(of({ endpoint: "/e", status: "200", code: "" }), of({ endpoint: "/e", status: "500", code: "" }))
   })
 
   it.effect("attempts counted through the kept handles land in the series withAttributes names, label sets interleaved", () =>

@@ -126,9 +126,6 @@ interface Ending {
   readonly trail: RequestTrail.RequestTrail
 }
 
-const requestsOf = GatewayMetrics.labelled(GatewayMetrics.requests)
-const requestDurationOf = GatewayMetrics.labelled(GatewayMetrics.requestDuration)
-
 /**
  * Counts the request (with `more` changes to the metrics, in the same step) and writes its log
  * line; `status` 499 is a client that left before its answer.
@@ -137,8 +134,8 @@ const ended = (ending: Ending, status: number, code: string, more: ReadonlyArray
   Effect.gen(function*() {
     const elapsedMs = (yield* Clock.currentTimeMillis) - ending.startedAt
     yield* GatewayMetrics.apply([
-      ["update", requestsOf({ endpoint: ending.endpoint, status: String(status), code }), 1],
-      ["update", requestDurationOf({ endpoint: ending.endpoint }), elapsedMs / 1000],
+      ["update", GatewayMetrics.requestsOf({ endpoint: ending.endpoint, status: String(status), code }), 1],
+      ["update", GatewayMetrics.requestDurationOf({ endpoint: ending.endpoint }), elapsedMs / 1000],
       ["modify", GatewayMetrics.requestsInFlight, -1],
       ...more
     ])
