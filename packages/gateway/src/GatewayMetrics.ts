@@ -111,12 +111,11 @@ const MAX_SERIES = 4096
 /**
  * A metric's series by label values: for each label set a metric with the labels built in, made
  * once, which counts in the same series as `Metric.withAttributes(metric, labels)`.
- * `withAttributes` adds the labels to a copy of the whole context on every update (the request's
- * context, with every service in it), and re-keys the metric's series whenever label sets
- * alternate (a sort and a `JSON.stringify` each time). The label names are given in the same order
- * at each call site.
+ * `withAttributes` adds the labels to the context on every update (a new context each time), and
+ * re-keys the metric's series whenever label sets alternate (a sort and a `JSON.stringify` each
+ * time). The label names are given in the same order at each call site.
  */
-export const labelled = <S>(definition: Definition<S>) => {
+const labelled = <S>(definition: Definition<S>) => {
   const handles = new Map<string, Metric.Metric<number, S>>()
   return (labels: Labels): Metric.Metric<number, S> => {
     const key = Object.values(labels).join("\u0000")

@@ -22,7 +22,7 @@ const count = (metric: Metric.Metric<number, Metric.CounterState<number>>, attri
   Effect.map(Metric.value(Metric.withAttributes(metric, attributes)), (state) => state.count)
 
 describe("GatewayMetrics", () => {
-  it("labelled gives one handle per label set", () => {
+  it("a label set's series has one handle", () => {
     const of = GatewayMetrics.requestsOf
     assert.strictEqual(of({ endpoint: "/e", status: "200", code: "" }), of({ endpoint: "/e", status: "200", code: "" }))
     assert.notStrictEqual(of({ endpoint: "/e", status: "200", code: "" }), of({ endpoint: "/e", status: "500", code: "" }))
