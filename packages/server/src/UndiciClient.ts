@@ -164,15 +164,15 @@ const leanTarget = (request: HttpClientRequest.HttpClientRequest) => {
 /** The client, on the current undici `Dispatcher`. */
 export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Dispatcher> = Effect.gen(function*() {
   const dispatcher = yield* NodeHttpClient.Dispatcher
-  const effects = yield* NodeHttpClient.makeUndici
+  const fallback = yield* NodeHttpClient.makeUndici
 
-  const send = (request: HttpClientRequest.HttpClientRequest, target: NonNullable<ReturnType<typeof leanTarget>>, fiberOptions: object) =>
+  const send = (request: HttpClientRequest.HttpClientRequest, target: NonNullable<ReturnType<typeof leanTarget>>, undiciOptions: object) =>
     Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
       // undici listens to an emitter as it does to an `AbortSignal`; it is told only if the call is interrupted.
       const signal = new EventEmitter()
       const state = { interrupted: false }
       dispatcher.request({
-        ...fiberOptions,
+        ...undiciOptions,
         method: request.method,
         headers: request.headers,
         origin: target.url.origin,
@@ -202,7 +202,7 @@ export const make: Effect.Effect<HttpClient.HttpClient, never, NodeHttpClient.Di
           // A call to trace goes to Effect's client, which makes its span and sends the trace context.
           const traced = !(fiber.getRef(Tracer.DisablePropagation) || fiber.getRef(HttpClient.TracerDisabledWhen)(request))
           const target = traced ? undefined : leanTarget(request)
-          return target === undefined ? effects.execute(request) : send(request, target, fiber.getRef(NodeHttpClient.UndiciOptions))
+          return target === undefined ? fallback.execute(request) : send(request, target, fiber.getRef(NodeHttpClient.UndiciOptions))
         })),
     Effect.succeed
   )
