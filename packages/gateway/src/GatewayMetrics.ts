@@ -17,20 +17,22 @@ type Labels = Readonly<Record<string, string>>
 /** A metric with `labels` built in (none: the metric itself). */
 type Definition<S> = (labels?: Labels) => Metric.Metric<number, S>
 
-const requestsWith: Definition<Metric.CounterState<number>> = (labels) =>
-  Metric.counter("switchyard_requests_total", {
-    description: "HTTP requests answered, by endpoint, status and error code (empty when it succeeded)",
-    incremental: true,
-    attributes: labels
-  })
+const counterWith = (name: string, description: string): Definition<Metric.CounterState<number>> => (labels) =>
+  Metric.counter(name, { description, incremental: true, attributes: labels })
+
+const secondsWith = (name: string, description: string): Definition<Metric.HistogramState> => (labels) =>
+  Metric.histogram(name, { description, boundaries: secondsBoundaries, attributes: labels })
+
+const requestsWith = counterWith(
+  "switchyard_requests_total",
+  "HTTP requests answered, by endpoint, status and error code (empty when it succeeded)"
+)
 export const requests = requestsWith()
 
-const requestDurationWith: Definition<Metric.HistogramState> = (labels) =>
-  Metric.histogram("switchyard_request_duration_seconds", {
-    description: "Time from a request's arrival to the end of its answer (a stream's last byte)",
-    boundaries: secondsBoundaries,
-    attributes: labels
-  })
+const requestDurationWith = secondsWith(
+  "switchyard_request_duration_seconds",
+  "Time from a request's arrival to the end of its answer (a stream's last byte)"
+)
 export const requestDuration = requestDurationWith()
 
 export const requestsInFlight = Metric.gauge("switchyard_requests_in_flight", {
@@ -41,44 +43,28 @@ export const streamsInFlight = Metric.gauge("switchyard_streams_in_flight", {
   description: "Streamed answers being written"
 })
 
-const attemptsWith: Definition<Metric.CounterState<number>> = (labels) =>
-  Metric.counter("switchyard_attempts_total", {
-    description: "Upstream attempts by provider, model, role (primary, retry, hedge, fallback) and outcome",
-    incremental: true,
-    attributes: labels
-  })
+const attemptsWith = counterWith(
+  "switchyard_attempts_total",
+  "Upstream attempts by provider, model, role (primary, retry, hedge, fallback) and outcome"
+)
 export const attempts = attemptsWith()
 
-const attemptDurationWith: Definition<Metric.HistogramState> = (labels) =>
-  Metric.histogram("switchyard_attempt_duration_seconds", {
-    description: "Upstream attempt time, to its last byte",
-    boundaries: secondsBoundaries,
-    attributes: labels
-  })
+const attemptDurationWith = secondsWith("switchyard_attempt_duration_seconds", "Upstream attempt time, to its last byte")
 export const attemptDuration = attemptDurationWith()
 
-const timeToFirstTokenWith: Definition<Metric.HistogramState> = (labels) =>
-  Metric.histogram("switchyard_time_to_first_token_seconds", {
-    description: "Time from a streamed attempt's start to its first output",
-    boundaries: secondsBoundaries,
-    attributes: labels
-  })
+const timeToFirstTokenWith = secondsWith(
+  "switchyard_time_to_first_token_seconds",
+  "Time from a streamed attempt's start to its first output"
+)
 export const timeToFirstToken = timeToFirstTokenWith()
 
-const tokensWith: Definition<Metric.CounterState<number>> = (labels) =>
-  Metric.counter("switchyard_tokens_total", {
-    description: "Tokens by provider, model and type (input, output, cached_input, cache_write, reasoning); estimated usage included",
-    incremental: true,
-    attributes: labels
-  })
+const tokensWith = counterWith(
+  "switchyard_tokens_total",
+  "Tokens by provider, model and type (input, output, cached_input, cache_write, reasoning); estimated usage included"
+)
 export const tokens = tokensWith()
 
-const costWith: Definition<Metric.CounterState<number>> = (labels) =>
-  Metric.counter("switchyard_cost_usd_total", {
-    description: "Spend in USD by provider and model (attempts with a known price)",
-    incremental: true,
-    attributes: labels
-  })
+const costWith = counterWith("switchyard_cost_usd_total", "Spend in USD by provider and model (attempts with a known price)")
 export const cost = costWith()
 
 const breakerStateWith: Definition<Metric.GaugeState<number>> = (labels) =>
