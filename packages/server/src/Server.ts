@@ -24,6 +24,7 @@ import * as Dashboard from "./Dashboard.ts"
 import * as Embeddings from "./Embeddings.ts"
 import * as ErrorResponse from "./ErrorResponse.ts"
 import * as KeysRoute from "./KeysRoute.ts"
+import * as LogLine from "./LogLine.ts"
 import * as Endpoint from "./Endpoint.ts"
 import * as Generations from "./Generations.ts"
 import * as Messages from "./Messages.ts"
@@ -115,7 +116,7 @@ export const egressLayer = (config: GatewayConfig.GatewayConfig, redactor = Reda
       maxBodyBytes: config.server?.max_body_bytes ?? RequestBody.defaultLimits.maxBodyBytes,
       maxJsonDepth: config.server?.max_json_depth ?? RequestBody.defaultLimits.maxJsonDepth
     }),
-    Logger.layer([Logger.formatJson.pipe(Logger.map(redactor.text), Logger.withConsoleLog)])
+    Logger.layer([LogLine.formatJson.pipe(Logger.map(redactor.text), Logger.withConsoleLog)])
   )
 
 /** Everything the routes need. */
