@@ -560,10 +560,6 @@ const stop = async (target: Target) => {
   while (isAlive(target.pid)) await sleep(50)
 }
 
-/**
- * (c) Each floor and gateway again, one at a time, in a memory cgroup of `--container` MB (Node sizes
- * its heap to it, as in a container): idle RSS, the slow streams, then 2 × 20,000 plain requests.
- */
 /** How to start each floor and gateway afresh, in a container when given one, in table order. */
 const starters = (mockUrl: string): ReadonlyArray<readonly [string, (container?: Container.Container) => Promise<Target>]> => {
   const gateways: Array<readonly [string, string]> = [
@@ -577,6 +573,10 @@ const starters = (mockUrl: string): ReadonlyArray<readonly [string, (container?:
   ]
 }
 
+/**
+ * (c) Each floor and gateway again, one at a time, in a memory cgroup of `--container` MB (Node sizes
+ * its heap to it, as in a container): idle RSS, the slow streams, then 2 × 20,000 plain requests.
+ */
 const inContainers = async (mock: Target & { child: ChildProcess }) => {
   const mb = opts.containerMb
   const starts = starters(mock.url)
@@ -821,7 +821,7 @@ const main = async () => {
   const starts = new Map<string, Array<{ ms: number; rssMb: number }>>()
   for (let run = 1; run <= opts.runs; run++) {
     for (const [name, start] of restarts) {
-      const first = await firstAnswer(() => start())
+      const first = await firstAnswer(start)
       await stop(first.target)
       starts.set(name, [...(starts.get(name) ?? []), first])
     }
