@@ -50,7 +50,8 @@ export const makeSignal = (): Signal & { readonly fire: () => void } => {
 
 /**
  * What cuts whatever a request still waits on: a server's shutdown deadline (never, outside one).
- * A stream's reads (`reads`) race it together with their time limit, in one race.
+ * A race with `cutoff` listens to it too, so that a stream's read needs one race for its timeout and
+ * the deadline, not one each.
  */
 export const Cutoff = Context.Reference<Signal>("@switchyard/core/Race/Cutoff", { defaultValue: () => never })
 
@@ -94,6 +95,12 @@ export interface Limits<E2, E3> {
   readonly signal?: Signal | undefined
   /** What the race ends with when the signal fires first. */
   readonly onSignal?: (() => Effect.Effect<never, E3>) | undefined
+  /**
+   * Also races the current `Cutoff` (when no `signal` is given): when it fires first, `self` is
+   * interrupted and the race fails with that interruption, as a failure its callers see (their
+   * fiber is not interrupted), so that what waits above can end in its own way.
+   */
+  readonly cutoff?: boolean | undefined
 }
 
 /**
@@ -107,11 +114,14 @@ export const within = <A, E, R, E2 = never, E3 = never>(
 ): Effect.Effect<A, E | E2 | E3, R> => {
   const { onTime } = limits
   const limit = limits.millis
-  const { onSignal, signal } = limits
-  const signalled = signal !== undefined && signal !== never && onSignal !== undefined
-  if ((limit === undefined || onTime === undefined) && !signalled) return self
-  if (typeof limit === "number" && !(limit <= MAX_TIMER_MILLIS) && !signalled) return self
+  const given = limits.signal !== undefined && limits.signal !== never && limits.onSignal !== undefined
+  const cutoff = limits.cutoff === true && !given
+  if ((limit === undefined || onTime === undefined) && !given && !cutoff) return self
+  if (typeof limit === "number" && !(limit <= MAX_TIMER_MILLIS) && !given && !cutoff) return self
   return Effect.withFiber((parent) => {
+    const signal = cutoff ? parent.getRef(Cutoff) : limits.signal
+    const onSignal = cutoff ? cutByCutoff : limits.onSignal
+    const signalled = signal !== undefined && signal !== never && onSignal !== undefined
     if (signalled && signal.fired()) return onSignal()
     const clock = parent.getRef(Clock.Clock)
     const millis = typeof limit === "function" ? limit(clock.currentTimeMillisUnsafe()) : limit
@@ -179,13 +189,13 @@ interface Reading<A, E, E2> {
 }
 
 /**
- * `pull` (a stream's pull) with each read raced against `limits` and the current `Cutoff`, at the
- * cost of one fiber for the whole stream rather than one per read: a reader fiber in `scope`,
- * started by the first read, pulls one chunk ahead, and a read that finds nothing read yet waits
- * for the reader under a plain timer. When the time is up, the reader is interrupted and that read
- * and every later one end with `onTime`; when the `Cutoff` fires, with an interruption as a failure
- * (the caller's fiber is not interrupted, so that what waits above can end in its own way). Nothing
- * is read once the time is up. A chunk, a failure and the end reach the reads in the order read.
+ * `pull` (a stream's pull) with each read raced against `limits` and the current `Cutoff` as
+ * `within` races an effect (`cutoff: true`), at the cost of one fiber for the whole stream rather
+ * than one per read: a reader fiber in `scope`, started by the first read, pulls one chunk ahead,
+ * and a read that finds nothing read yet waits for the reader under a plain timer. When the time is
+ * up or the `Cutoff` fires, the reader is interrupted and that read and every later one end with
+ * `onTime` (or the interruption, as a failure). A chunk, a failure and the end reach the reads in
+ * the order read.
  */
 export const reads = <A, E, R, E2>(
   pull: Effect.Effect<A, E, R>,

@@ -84,6 +84,28 @@ describe("Race.within", () => {
       assert.isTrue(yield* Ref.get(interrupted))
     }))
 
+  it.live("cutoff: the current Race.Cutoff ends the race with an interruption its caller sees as a failure, and goes on", () =>
+    Effect.gen(function*() {
+      const cutoff = Race.makeSignal()
+      const { effect, interrupted, started } = yield* hanging
+      const raced = Race.within(effect, { millis: 60_000, onTime: () => Effect.fail("time" as const), cutoff: true }).pipe(
+        Effect.exit,
+        Effect.map((exit) => ({ exit, after: "the caller went on" })),
+        Effect.provideService(Race.Cutoff, cutoff)
+      )
+      const fiber = yield* Effect.forkChild(raced)
+      yield* Deferred.await(started)
+      cutoff.fire()
+      const { after, exit } = yield* Fiber.join(fiber)
+      assert.strictEqual(after, "the caller went on")
+      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
+      assert.isTrue(yield* Ref.get(interrupted))
+      // Without a cutoff in context, or once it fired, nothing changes or nothing starts.
+      assert.strictEqual(yield* Race.within(Effect.succeed(1), { cutoff: true }), 1)
+      const late = yield* Effect.exit(Race.within(Effect.succeed(1), { cutoff: true }).pipe(Effect.provideService(Race.Cutoff, cutoff)))
+      assert.isTrue(Exit.isFailure(late) && Cause.hasInterruptsOnly(late.cause))
+    }))
+
   it.live("an outer interruption interrupts the effect", () =>
     Effect.gen(function*() {
       const { effect, interrupted, started } = yield* hanging
