@@ -1,6 +1,5 @@
 /**
- * An effect raced against a time limit and a one-shot signal, at the cost of one fiber; a stream's
- * reads each raced so, at the cost of one fiber for the whole stream (`reads`).
+ * An effect raced against a time limit and a one-shot signal, at the cost of one fiber.
  *
  * `Effect.timeout` and `Effect.raceFirst` fork a fiber for each side, and the timer side runs
  * `Effect.sleep` in its fiber; a stream with timeouts pays that on every pull, a request on every
@@ -9,7 +8,7 @@
  * live one (a `TestClock`), the timer is that clock's `sleep` in a fiber of its own, so tests that
  * move time keep working and go through the same race.
  */
-import { Cause, Clock, Context, Duration, Effect, Exit, Fiber, type Scope } from "effect"
+import { Cause, Clock, Context, Duration, Effect, Fiber } from "effect"
 
 /**
  * Something that happens once (a shutdown's deadline, the last request leaving). Plain callbacks
@@ -157,142 +156,5 @@ export const within = <A, E, R, E2 = never, E3 = never>(
         })
       })
     })
-  })
-}
-
-/** The time limit of each read of `reads`. */
-export interface ReadLimits<E2> {
-  /**
-   * The limit of a read in milliseconds (infinite or over about 24.8 days: none), given whether it
-   * waits for the first chunk and the clock's time when it starts waiting.
-   */
-  readonly millis: (first: boolean, now: number) => number
-  /** What the read ends with when its time is up, given the limit it had. */
-  readonly onTime: (millis: number, first: boolean) => Effect.Effect<never, E2>
-}
-
-/** Where the reads of one stream stand (`reads`). */
-interface Reading<A, E, E2> {
-  /** What the reader read and no read has taken yet. */
-  ahead: Exit.Exit<A, E> | undefined
-  /** The read waiting for the reader. */
-  waiting: ((exit: Exit.Exit<A, E>) => void) | undefined
-  /** The reader, waiting for `ahead` to be taken. */
-  reader: (() => void) | undefined
-  fiber: Fiber.Fiber<void> | undefined
-  /** Whether no chunk was taken yet. */
-  first: boolean
-  /** Once a time limit or the `Cutoff` ended the reads: what every later read ends with. */
-  cut: Effect.Effect<never, E2> | undefined
-  /** The first read's clock, context and `Cutoff`, which the later reads and the reader share. */
-  shared: { readonly clock: Clock.Clock; readonly context: Context.Context<never>; readonly signal: Signal } | undefined
-}
-
-/**
- * `pull` (a stream's pull) with each read raced against `limits` and the current `Cutoff` as
- * `within` races an effect (`cutoff: true`), at the cost of one fiber for the whole stream rather
- * than one per read: a reader fiber in `scope`, started by the first read, pulls one chunk ahead,
- * and a read that finds nothing read yet waits for the reader under a plain timer. When the time is
- * up or the `Cutoff` fires, the reader is interrupted and that read and every later one end with
- * `onTime` (or the interruption, as a failure). A chunk, a failure and the end reach the reads in
- * the order read.
- */
-export const reads = <A, E, R, E2>(
-  pull: Effect.Effect<A, E, R>,
-  scope: Scope.Scope,
-  limits: ReadLimits<E2>
-): Effect.Effect<A, E | E2, R> => {
-  const reading: Reading<A, E, E2> = {
-    ahead: undefined,
-    waiting: undefined,
-    reader: undefined,
-    fiber: undefined,
-    first: true,
-    cut: undefined,
-    shared: undefined
-  }
-  const handOver = (exit: Exit.Exit<A, E>) => {
-    const waiting = reading.waiting
-    if (waiting === undefined) reading.ahead = exit
-    else {
-      reading.waiting = undefined
-      waiting(exit)
-    }
-  }
-  // A fiber may yield between two steps: what the other side did meanwhile is checked again.
-  const waitUntilTaken = Effect.callback<void>((resume) => {
-    if (reading.ahead === undefined) resume(Effect.void)
-    else reading.reader = () => resume(Effect.void)
-  })
-  const reader: Effect.Effect<void, never, R> = Effect.flatMap(Effect.exit(pull), (exit) => {
-    handOver(exit)
-    if (Exit.isFailure(exit)) return Effect.void
-    return reading.ahead === undefined ? reader : Effect.andThen(waitUntilTaken, reader)
-  })
-  const take = (ahead: Exit.Exit<A, E>) => {
-    reading.ahead = undefined
-    if (Exit.isSuccess(ahead)) reading.first = false
-    const waitingReader = reading.reader
-    reading.reader = undefined
-    waitingReader?.()
-    return ahead
-  }
-  /** Ends the reads with `failure`: the reader is interrupted first. */
-  const cutWith = (failure: Effect.Effect<never, E2>): Effect.Effect<never, E2> => {
-    reading.cut = failure
-    reading.waiting = undefined
-    const fiber = reading.fiber
-    return fiber === undefined ? failure : Effect.andThen(Fiber.interrupt(fiber), failure)
-  }
-  /** Waits for the reader's next exit, `millis` at most. */
-  const wait = (clock: Clock.Clock, context: Context.Context<never>, signal: Signal, first: boolean, millis: number) =>
-    Effect.callback<A, E | E2>((resume) => {
-      if (reading.cut !== undefined) return resume(reading.cut)
-      if (reading.ahead !== undefined) return resume(take(reading.ahead))
-      const stopTimer = millis <= MAX_TIMER_MILLIS
-        ? startTimer(clock, context, millis, () => {
-          stopListening()
-          resume(cutWith(limits.onTime(millis, first)))
-        })
-        : noop
-      const stopListening = signal === never ? noop : signal.listen(() => {
-        stopTimer()
-        resume(cutWith(cutByCutoff()))
-      })
-      if (reading.cut !== undefined) return
-      reading.waiting = (exit) => {
-        stopTimer()
-        stopListening()
-        if (Exit.isSuccess(exit)) reading.first = false
-        resume(exit)
-      }
-      return Effect.sync(() => {
-        reading.waiting = undefined
-        stopTimer()
-        stopListening()
-      })
-    })
-  const read = (clock: Clock.Clock, context: Context.Context<never>, signal: Signal): Effect.Effect<A, E | E2, R> => {
-    if (reading.cut !== undefined) return reading.cut
-    if (reading.ahead !== undefined) return take(reading.ahead)
-    if (signal.fired()) return cutWith(cutByCutoff())
-    const first = reading.first
-    const millis = limits.millis(first, clock.currentTimeMillisUnsafe())
-    // Nothing is started once the time is up.
-    if (millis <= 0) return cutWith(limits.onTime(millis, first))
-    if (reading.fiber !== undefined) return wait(clock, context, signal, first, millis)
-    return Effect.flatMap(Effect.forkIn(reader, scope, { startImmediately: true }), (started) => {
-      reading.fiber = started
-      // The reader may have read at once.
-      return reading.ahead !== undefined ? take(reading.ahead) : wait(clock, context, signal, first, millis)
-    })
-  }
-  return Effect.withFiber((fiber) => {
-    const shared = reading.shared ??= {
-      clock: fiber.getRef(Clock.Clock),
-      context: fiber.context as Context.Context<never>,
-      signal: fiber.getRef(Cutoff)
-    }
-    return read(shared.clock, shared.context, shared.signal)
   })
 }

@@ -2,10 +2,9 @@
  * `Race.within` with the live clock (a plain timer) and under a `TestClock` (the clock's sleep):
  * the effect's own result when it ends first, the limit's or the signal's failure when they come
  * first, the effect then interrupted, and nothing started once the time is up or the signal fired.
- * `Race.reads` the same for each read of a stream, whose reader reads one chunk ahead at most.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Fiber, type Pull, Queue, Ref, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import { Race } from "@switchyard/core"
 
@@ -111,111 +110,6 @@ describe("Race.within", () => {
       const { effect, interrupted, started } = yield* hanging
       const fiber = yield* Effect.forkChild(Race.within(effect, limits(60_000)))
       yield* Deferred.await(started)
-      yield* Fiber.interrupt(fiber)
-      assert.isTrue(yield* Ref.get(interrupted))
-    }))
-})
-
-/** What a test offers a `controlled` stream: a chunk of one number, its end, or its failure. */
-type Offer = number | "end" | { readonly fail: string }
-
-/**
- * A stream whose reads take what the test offers, raced by `Race.reads` with `limits`; how many
- * reads its source started, and whether one was interrupted.
- */
-const controlled = (limits: Race.ReadLimits<string>) =>
-  Effect.gen(function*() {
-    const offers = yield* Queue.unbounded<Offer>()
-    const pulls = yield* Ref.make(0)
-    const interrupted = yield* Ref.make(false)
-    const pull: Pull.Pull<readonly [number], string> = Ref.update(pulls, (n) => n + 1).pipe(
-      Effect.andThen(Queue.take(offers)),
-      Effect.flatMap((offer): Pull.Pull<readonly [number], string> =>
-        offer === "end" ? Cause.done() : typeof offer === "number" ? Effect.succeed([offer] as const) : Effect.fail(offer.fail)
-      ),
-      Effect.onInterrupt(() => Ref.set(interrupted, true))
-    )
-    const stream = Stream.transformPull(Stream.fromPull(Effect.succeed(pull)), (pull, scope) => Effect.succeed(Race.reads(pull, scope, limits)))
-    const offer = (...items: ReadonlyArray<Offer>) => Queue.offerAll(offers, items)
-    return { stream, offer, pulls, interrupted }
-  })
-
-const readLimits = (first: number, later: number): Race.ReadLimits<string> => ({
-  millis: (isFirst) => (isFirst ? first : later),
-  onTime: (millis, isFirst) => Effect.fail(`${isFirst ? "first" : "later"} read after ${millis} ms`)
-})
-
-/** The stream's chunks as they arrive, and how it ended. */
-const drain = <E>(stream: Stream.Stream<number, E>, seen: Array<number>, onEach: Effect.Effect<void> = Effect.void) =>
-  Effect.exit(Stream.runForEach(stream, (n) => Effect.andThen(Effect.sync(() => seen.push(n)), onEach)))
-
-describe("Race.reads", () => {
-  it.live("the chunks, then the failure or the end, in order; the reader one chunk ahead at most", () =>
-    Effect.gen(function*() {
-      const { offer, pulls, stream } = yield* controlled(readLimits(60_000, 60_000))
-      yield* offer(1, 2, 3, { fail: "boom" })
-      const seen: Array<number> = []
-      const pullsWhenSeen: Array<number> = []
-      const exit = yield* drain(stream, seen, Effect.flatMap(Ref.get(pulls), (n) => Effect.sync(() => pullsWhenSeen.push(n))))
-      assert.deepStrictEqual(seen, [1, 2, 3])
-      assert.strictEqual(failure(exit), "boom")
-      pullsWhenSeen.forEach((n, i) => assert.isAtMost(n, i + 2, `when chunk ${i + 1} was handled`))
-      const ended = yield* controlled(readLimits(60_000, 60_000))
-      yield* ended.offer(1, "end")
-      const also: Array<number> = []
-      assert.isTrue(Exit.isSuccess(yield* drain(ended.stream, also)))
-      assert.deepStrictEqual(also, [1])
-    }))
-
-  it.effect("a read longer than its limit (the first's, or the later ones') ends the stream, its read interrupted", () =>
-    Effect.gen(function*() {
-      const late = yield* controlled(readLimits(500, 200))
-      const first = yield* Effect.forkChild(drain(late.stream, []))
-      yield* TestClock.adjust(499)
-      assert.isUndefined(first.pollUnsafe())
-      yield* TestClock.adjust(1)
-      assert.strictEqual(failure(yield* Fiber.join(first)), "first read after 500 ms")
-      assert.isTrue(yield* Ref.get(late.interrupted))
-
-      const gap = yield* controlled(readLimits(500, 200))
-      yield* gap.offer(1)
-      const seen: Array<number> = []
-      const later = yield* Effect.forkChild(drain(gap.stream, seen))
-      yield* TestClock.adjust(200)
-      assert.strictEqual(failure(yield* Fiber.join(later)), "later read after 200 ms")
-      assert.deepStrictEqual(seen, [1])
-    }))
-
-  it.effect("nothing is read once the time is up", () =>
-    Effect.gen(function*() {
-      const { pulls, stream } = yield* controlled(readLimits(0, 200))
-      assert.strictEqual(failure(yield* drain(stream, [])), "first read after 0 ms")
-      assert.strictEqual(yield* Ref.get(pulls), 0)
-    }))
-
-  it.live("the current Race.Cutoff ends a waiting read with an interruption its caller sees as a failure", () =>
-    Effect.gen(function*() {
-      const cutoff = Race.makeSignal()
-      const { interrupted, offer, pulls, stream } = yield* controlled(readLimits(60_000, 60_000))
-      yield* offer(1)
-      const seen: Array<number> = []
-      const fiber = yield* Effect.forkChild(
-        drain(stream, seen).pipe(Effect.map((exit) => ({ exit, after: "the caller went on" })), Effect.provideService(Race.Cutoff, cutoff))
-      )
-      while ((yield* Ref.get(pulls)) < 2) yield* Effect.sleep("1 millis")
-      cutoff.fire()
-      const { after, exit } = yield* Fiber.join(fiber)
-      assert.strictEqual(after, "the caller went on")
-      assert.isTrue(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
-      assert.deepStrictEqual(seen, [1])
-      assert.isTrue(yield* Ref.get(interrupted))
-    }))
-
-  it.live("an outer interruption interrupts the reader's read", () =>
-    Effect.gen(function*() {
-      const { interrupted, pulls, stream } = yield* controlled(readLimits(60_000, 60_000))
-      const fiber = yield* Effect.forkChild(drain(stream, []))
-      while ((yield* Ref.get(pulls)) < 1) yield* Effect.sleep("1 millis")
       yield* Fiber.interrupt(fiber)
       assert.isTrue(yield* Ref.get(interrupted))
     }))

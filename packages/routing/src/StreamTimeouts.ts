@@ -29,42 +29,34 @@ export interface Context {
 const millisOf = (limit: Duration.Input | undefined): number =>
   limit === undefined ? Number.POSITIVE_INFINITY : Duration.toMillis(Duration.fromInputUnsafe(limit))
 
-/** `limitMillis`, or what is left of the deadline at `now` when that is less. */
-const limitAt = (context: Context, limitMillis: number) => {
-  const deadline = context.deadline
-  return deadline === undefined || deadline.expiresAt === Number.POSITIVE_INFINITY
-    ? limitMillis
-    : (now: number) => Math.min(limitMillis, Math.max(0, deadline.expiresAt - now))
-}
-
-/**
- * The `Timeout` of a limit that passed after `millis`: of `phase`, or of the deadline when it was
- * the tighter one. Built only when the time is up: an error's stack trace is costly and most reads
- * are in time.
- */
-const timedOut = (context: Context, phase: ProviderError.TimeoutPhase, limitMillis: number, millis: number) => {
-  const binding = millis < limitMillis ? "deadline" : phase
-  return Effect.fail(
-    new ProviderError.Timeout({
-      provider: context.provider,
-      message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(Duration.millis(millis))}`,
-      phase: binding
-    })
-  )
-}
-
 /** Runs `self` within `limitMillis` and the deadline, failing with a `Timeout` of the binding phase. */
 const withinMillis = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   context: Context,
   phase: ProviderError.TimeoutPhase,
-  limitMillis: number
-): Effect.Effect<A, E | ProviderError.Timeout, R> =>
+  limitMillis: number,
+  cutoff = false
+): Effect.Effect<A, E | ProviderError.Timeout, R> => {
+  const deadline = context.deadline
   // Nothing is started once the time is up (`Race.within`): no request is sent only to be cancelled.
-  Race.within(self, {
-    millis: limitAt(context, limitMillis),
-    onTime: (millis) => timedOut(context, phase, limitMillis, millis)
+  return Race.within(self, {
+    cutoff,
+    millis: deadline === undefined || deadline.expiresAt === Number.POSITIVE_INFINITY
+      ? limitMillis
+      : (now) => Math.min(limitMillis, Math.max(0, deadline.expiresAt - now)),
+    // Built only when the time is up: an error's stack trace is costly and most reads are in time.
+    onTime: (millis) => {
+      const binding = millis < limitMillis ? "deadline" : phase
+      return Effect.fail(
+        new ProviderError.Timeout({
+          provider: context.provider,
+          message: `${context.provider}: ${binding.replace("_", " ")} timeout after ${Duration.format(Duration.millis(millis))}`,
+          phase: binding
+        })
+      )
+    }
   })
+}
 
 /** Runs `self` within `limit` and the deadline, failing with a `Timeout` of the binding phase. */
 export const within = (
@@ -82,24 +74,19 @@ export const effect = (context: Context, timeouts: Timeouts) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | ProviderError.Timeout, R> =>
   within(context, "first_token", timeouts.total)(self)
 
-/**
- * A stream bounded by `firstToken` (first event), `idle` (every later gap) and the deadline; its
- * reads are also cut by a shutdown's deadline (`Race.Cutoff`). One fiber for the whole stream
- * races them (`Race.reads`).
- */
+/** A stream bounded by `firstToken` (first event), `idle` (every later gap) and the deadline. */
 export const stream = (context: Context, timeouts: Timeouts) =>
 <A, E, R>(self: Stream.Stream<A, E, R>): Stream.Stream<A, E | ProviderError.Timeout, R> => {
   const firstToken = millisOf(timeouts.firstToken)
   const idle = millisOf(timeouts.idle)
-  const first = limitAt(context, firstToken)
-  const later = limitAt(context, idle)
-  return Stream.transformPull(self, (pull, scope) =>
-    Effect.succeed(Race.reads(pull, scope, {
-      millis: (isFirst, now) => {
-        const limit = isFirst ? first : later
-        return typeof limit === "number" ? limit : limit(now)
-      },
-      onTime: (millis, isFirst) =>
-        isFirst ? timedOut(context, "first_token", firstToken, millis) : timedOut(context, "idle", idle, millis)
-    })))
+  return Stream.transformPull(self, (pull) =>
+    Effect.sync(() => {
+      // Each read also races a shutdown's deadline (`Race.Cutoff`): one race for both.
+      const next = withinMillis(pull, context, "idle", idle, true)
+      // After the first chunk, every pull is bounded by `idle`.
+      const progress: { pull: typeof next } = {
+        pull: Effect.tap(withinMillis(pull, context, "first_token", firstToken, true), () => Effect.sync(() => (progress.pull = next)))
+      }
+      return Effect.suspend(() => progress.pull)
+    }))
 }
