@@ -49,6 +49,30 @@ const rollingHash = (text: string, from: number, length: number): number => {
   return hash
 }
 
+/**
+ * The stretches of `text` (at least `WINDOW` long) covered by windows of a secret, in order and
+ * merged. The rolling hash of the window at each position is looked up first (in `filter`, one byte
+ * per 16 bits of hash, then among the windows' hashes); only a hit is sliced and compared.
+ */
+const windowSpans = (
+  text: string,
+  filter: Uint8Array,
+  hashes: ReadonlySet<number>,
+  windows: ReadonlySet<string>
+): Array<[number, number]> => {
+  const spans: Array<[number, number]> = []
+  let hash = rollingHash(text, 0, WINDOW)
+  for (let i = 0; ; i++) {
+    if (filter[hash & 0xffff] === 1 && hashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
+      const last = spans[spans.length - 1]
+      if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
+      else spans.push([i, i + WINDOW])
+    }
+    if (i + WINDOW >= text.length) return spans
+    hash = (Math.imul((hash - Math.imul(text.charCodeAt(i), TOP)) | 0, BASE) + text.charCodeAt(i + WINDOW)) | 0
+  }
+}
+
 /** The fewest characters of a key a masked echo may show before it is masked. */
 const ECHO_MIN = 6
 
@@ -109,24 +133,13 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
   const whole = (text: string) => exact.reduce((out, s) => (out.includes(s) ? out.split(s).join(MASK) : out), text)
 
   const windowHashes = new Set([...windows].map((w) => rollingHash(w, 0, WINDOW)))
+  const hashFilter = new Uint8Array(1 << 16)
+  windowHashes.forEach((hash) => (hashFilter[hash & 0xffff] = 1))
 
-  /**
-   * Masks every stretch of `text` covered by 8-character windows of a secret. A rolling hash of the
-   * window at each position is looked up first; only a hit is sliced and compared.
-   */
+  /** Masks every stretch of `text` covered by 8-character windows of a secret (see `windowSpans`). */
   const partial = (text: string) => {
     if (windows.size === 0 || text.length < WINDOW) return text
-    const spans: Array<[number, number]> = []
-    let hash = rollingHash(text, 0, WINDOW)
-    for (let i = 0; ; i++) {
-      if (windowHashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
-        const last = spans[spans.length - 1]
-        if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
-        else spans.push([i, i + WINDOW])
-      }
-      if (i + WINDOW >= text.length) break
-      hash = (Math.imul(hash - Math.imul(text.charCodeAt(i), TOP), BASE) + text.charCodeAt(i + WINDOW)) | 0
-    }
+    const spans = windowSpans(text, hashFilter, windowHashes, windows)
     let out = ""
     let at = 0
     for (const [start, end] of spans) {
