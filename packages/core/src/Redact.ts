@@ -49,10 +49,14 @@ const rollingHash = (text: string, from: number, length: number): number => {
   return hash
 }
 
+/** The low bits of a window's hash that index `windowSpans`' filter (4 KiB a redactor). */
+const FILTER_MASK = (1 << 12) - 1
+
 /**
  * The stretches of `text` (at least `WINDOW` long) covered by windows of a secret, in order and
- * merged. The rolling hash of the window at each position is looked up first (in `filter`, one byte
- * per 16 bits of hash, then among the windows' hashes); only a hit is sliced and compared.
+ * merged. The rolling hash of the window at each position is looked up first (in `filter`, set at
+ * the low bits of each window's hash, then among the windows' hashes); only a hit is sliced and
+ * compared.
  */
 const windowSpans = (
   text: string,
@@ -63,7 +67,7 @@ const windowSpans = (
   const spans: Array<[number, number]> = []
   let hash = rollingHash(text, 0, WINDOW)
   for (let i = 0; ; i++) {
-    if (filter[hash & 0xffff] === 1 && hashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
+    if (filter[hash & FILTER_MASK] === 1 && hashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
       const last = spans[spans.length - 1]
       if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
       else spans.push([i, i + WINDOW])
@@ -133,8 +137,8 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
   const whole = (text: string) => exact.reduce((out, s) => (out.includes(s) ? out.split(s).join(MASK) : out), text)
 
   const windowHashes = new Set([...windows].map((w) => rollingHash(w, 0, WINDOW)))
-  const hashFilter = new Uint8Array(1 << 16)
-  windowHashes.forEach((hash) => (hashFilter[hash & 0xffff] = 1))
+  const hashFilter = new Uint8Array(FILTER_MASK + 1)
+  windowHashes.forEach((hash) => (hashFilter[hash & FILTER_MASK] = 1))
 
   /** Masks every stretch of `text` covered by 8-character windows of a secret (see `windowSpans`). */
   const partial = (text: string) => {
@@ -175,8 +179,19 @@ export const CurrentRedactor = Context.Reference<Redactor>("@switchyard/core/Red
   defaultValue: () => shapesOnly
 })
 
-/** Text with secrets replaced by `[REDACTED]`. */
-export const redact = (text: string, secrets: ReadonlyArray<string> = []): string => make(secrets).text(text)
+/** The redactor of each list of secrets `redact` was given (a provider passes the same list each time). */
+const redactors = new WeakMap<ReadonlyArray<string>, Redactor>()
+
+/** Text with secrets replaced by `[REDACTED]`. A list of secrets is read once: the first time it is given. */
+export const redact = (text: string, secrets: ReadonlyArray<string> = []): string => {
+  if (secrets.length === 0) return shapesOnly.text(text)
+  let redactor = redactors.get(secrets)
+  if (redactor === undefined) {
+    redactor = make(secrets)
+    redactors.set(secrets, redactor)
+  }
+  return redactor.text(text)
+}
 
 const MAX_BODY = 4096
 
