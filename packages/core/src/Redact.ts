@@ -49,25 +49,37 @@ const rollingHash = (text: string, from: number, length: number): number => {
   return hash
 }
 
-/** The low bits of a window's hash that index `windowSpans`' filter (4 KiB a redactor). */
+/** The low bits of a window's hash that index a `Windows`' filter (4 KiB a redactor). */
 const FILTER_MASK = (1 << 12) - 1
 
+/** Every 8-character window of some secrets, and their rolling hashes, found first by `filter`. */
+interface Windows {
+  readonly strings: ReadonlySet<string>
+  readonly hashes: ReadonlySet<number>
+  /** 1 at the low bits of each window's hash: most positions of a text miss it at once. */
+  readonly filter: Uint8Array
+}
+
+const windowsOf = (secrets: ReadonlyArray<string>): Windows => {
+  const strings = new Set(
+    secrets.flatMap((s) => s.length < WINDOW ? [] : Array.from({ length: s.length - WINDOW + 1 }, (_, i) => s.slice(i, i + WINDOW)))
+  )
+  const hashes = new Set([...strings].map((w) => rollingHash(w, 0, WINDOW)))
+  const filter = new Uint8Array(FILTER_MASK + 1)
+  hashes.forEach((hash) => (filter[hash & FILTER_MASK] = 1))
+  return { strings, hashes, filter }
+}
+
 /**
- * The stretches of `text` (at least `WINDOW` long) covered by windows of a secret, in order and
- * merged. The rolling hash of the window at each position is looked up first (in `filter`, set at
- * the low bits of each window's hash, then among the windows' hashes); only a hit is sliced and
- * compared.
+ * The stretches of `text` (at least `WINDOW` long) covered by `windows`, in order and merged. The
+ * rolling hash of the window at each position is looked up first (in the filter, then among the
+ * hashes); only a hit is sliced and compared.
  */
-const windowSpans = (
-  text: string,
-  filter: Uint8Array,
-  hashes: ReadonlySet<number>,
-  windows: ReadonlySet<string>
-): Array<[number, number]> => {
+const windowSpans = (text: string, windows: Windows): Array<[number, number]> => {
   const spans: Array<[number, number]> = []
   let hash = rollingHash(text, 0, WINDOW)
   for (let i = 0; ; i++) {
-    if (filter[hash & FILTER_MASK] === 1 && hashes.has(hash) && windows.has(text.slice(i, i + WINDOW))) {
+    if (windows.filter[hash & FILTER_MASK] === 1 && windows.hashes.has(hash) && windows.strings.has(text.slice(i, i + WINDOW))) {
       const last = spans[spans.length - 1]
       if (last !== undefined && i <= last[1]) last[1] = i + WINDOW
       else spans.push([i, i + WINDOW])
@@ -120,9 +132,7 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
     .filter((s) => s.length >= 4)
     .sort((a, b) => b.length - a.length)
   const exact = [...new Set(values.flatMap(spellings))].sort((a, b) => b.length - a.length)
-  const windows = new Set(
-    values.flatMap((s) => s.length < WINDOW ? [] : Array.from({ length: s.length - WINDOW + 1 }, (_, i) => s.slice(i, i + WINDOW)))
-  )
+  const windows = windowsOf(values)
 
   const echoes = (text: string) =>
     values.length === 0 || !maskRuns.some((run) => text.includes(run)) ? text : text.replace(maskedEcho, (match, start: string, end: string) =>
@@ -136,14 +146,10 @@ export const make = (secrets: Iterable<string | Redacted.Redacted<string>>): Red
 
   const whole = (text: string) => exact.reduce((out, s) => (out.includes(s) ? out.split(s).join(MASK) : out), text)
 
-  const windowHashes = new Set([...windows].map((w) => rollingHash(w, 0, WINDOW)))
-  const hashFilter = new Uint8Array(FILTER_MASK + 1)
-  windowHashes.forEach((hash) => (hashFilter[hash & FILTER_MASK] = 1))
-
   /** Masks every stretch of `text` covered by 8-character windows of a secret (see `windowSpans`). */
   const partial = (text: string) => {
-    if (windows.size === 0 || text.length < WINDOW) return text
-    const spans = windowSpans(text, hashFilter, windowHashes, windows)
+    if (windows.strings.size === 0 || text.length < WINDOW) return text
+    const spans = windowSpans(text, windows)
     let out = ""
     let at = 0
     for (const [start, end] of spans) {
