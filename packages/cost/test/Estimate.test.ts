@@ -91,6 +91,23 @@ describe("Estimate", () => {
       assert.strictEqual((yield* estimate.output("gpt-4o", "")).usage.outputTokens, 0)
     }))
 
+  it.effect("a special token's spelling in the text is ordinary text: counted, never an error", () =>
+    Effect.gen(function*() {
+      const estimate = yield* Estimate.make()
+      // Split before the BPE into "<|", the word and "|>" (punctuation runs and letters), each of
+      // which the default API counts: the ordinary count is their sum, the special token would be 1.
+      const ordinary = (count: (text: string) => number, word: string) => count("<|") + count(word) + count("|>")
+      for (const [model, count] of [["gpt-4o", o200k], ["gpt-4", cl100k]] as const) {
+        for (const word of ["endoftext", "im_start", "fim_prefix", "endofprompt"]) {
+          const counted = yield* estimate.output(model, `<|${word}|>`)
+          assert.strictEqual(counted.usage.outputTokens, ordinary(count, word), `${model}: <|${word}|>`)
+          assert.isAbove(counted.usage.outputTokens, 1)
+        }
+      }
+      const harmony = yield* estimate.input({ model: "gpt-oss-120b", messages: [{ role: "user", content: "<|start|>user<|message|>hi<|end|>" }] })
+      assert.isAbove(harmony.usage.inputTokens, 10)
+    }))
+
   it.effect("usage of a cut stream: input of the request plus output of what was streamed", () =>
     Effect.gen(function*() {
       const estimate = yield* Estimate.make()

@@ -65,6 +65,29 @@ describe("hostile input through the server", () => {
       assert.lengthOf(yield* primary.requests, 1)
     }))
 
+  it.live("a special token's spelling in the text (<|endoftext|>) is text: counted, no 500, a cut stream's estimate kept", () =>
+    Effect.gen(function*() {
+      const { backup, primary, url } = yield* setup({ retries: { max: 0 } })
+      const hostile = [{ role: "user", content: "say <|endoftext|> and <|im_start|> now" }]
+      yield* primary.setDefault(OpenAiChatWire.route, streamOf("from primary"))
+      const streamed = yield* messages(url, { stream: true, messages: hostile })
+      assert.strictEqual(streamed.status, 200, streamed.text)
+      assert.include(streamed.text, "event: message_stop")
+      const counted = yield* send(url, "/v1/messages/count_tokens", { body: JSON.stringify({ model: "smart", messages: hostile }) })
+      assert.strictEqual(counted.status, 200, counted.text)
+      assert.isAbove(JSON.parse(counted.text).input_tokens, 10)
+      // Cut before its usage: the attempt's usage is estimated from the request and what was streamed.
+      const cut = OpenAiChatWire.stream(script("<|endoftext|> one two three four"), { includeUsage: false })
+      yield* primary.setDefault(OpenAiChatWire.route, cut.pipe(Fault.disconnectAfter(3)))
+      yield* backup.setDefault(OpenAiChatWire.route, OpenAiChatWire.error(500))
+      const broken = yield* chat(url, { stream: true, messages: hostile })
+      assert.strictEqual(broken.status, 200)
+      assert.include(broken.text, "<|endoftext|>")
+      // Both attempts of the chat (the cut one, the backup's 500) are estimated from the hostile request.
+      const totals = JSON.parse((yield* send(url, "/v1/usage")).text).totals
+      assert.strictEqual(totals.estimated_attempts, 2, JSON.stringify(totals))
+    }))
+
   it.live("schemas nested thousands of levels deep are a 400 naming the problem, with no upstream call and no ledger row", () =>
     Effect.gen(function*() {
       const { primary, url } = yield* setup()

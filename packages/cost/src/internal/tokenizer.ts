@@ -93,11 +93,20 @@ export const bounded = (count: CountTokens, exactChars: number = EXACT_CHARS): C
   }
 }
 
+/**
+ * Text is counted as ordinary text, as the provider tokenizes what a client sends: a special token's
+ * spelling in it (`<|endoftext|>`, `<|im_start|>`) is a few ordinary tokens, never the special token,
+ * and never an error (`gpt-tokenizer` throws on it unless told otherwise).
+ */
+const ordinary = { disallowedSpecial: new Set<string>() }
+
 const loaders: Record<Encoding, () => Promise<CountTokens>> = {
-  o200k_base: () => import("gpt-tokenizer/encoding/o200k_base").then((m) => (text: string) => m.countTokens(text)),
-  cl100k_base: () => import("gpt-tokenizer/encoding/cl100k_base").then((m) => (text: string) => m.countTokens(text)),
+  o200k_base: () =>
+    import("gpt-tokenizer/encoding/o200k_base").then((m) => (text: string) => m.countTokens(text, ordinary)),
+  cl100k_base: () =>
+    import("gpt-tokenizer/encoding/cl100k_base").then((m) => (text: string) => m.countTokens(text, ordinary)),
   o200k_harmony: () =>
-    import("gpt-tokenizer/encoding/o200k_harmony").then((m) => (text: string) => m.countTokens(text))
+    import("gpt-tokenizer/encoding/o200k_harmony").then((m) => (text: string) => m.countTokens(text, ordinary))
 }
 
 /** A loader per encoding that imports it once. */
