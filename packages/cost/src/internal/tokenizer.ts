@@ -1,7 +1,9 @@
 /**
- * Token counting with `gpt-tokenizer`. OpenAI models are counted with their own encoding; every
- * other model is counted with `o200k_base` as a stand-in for its vendor's tokenizer (see
- * docs/cost.md). Encodings are loaded on first use (each is megabytes of ranks) and kept.
+ * Token counting (`bpe.ts`, over `gpt-tokenizer`'s rank files; its chat and tool rules from
+ * `gpt-tokenizer`). OpenAI models are counted with their own encoding; every other model is counted
+ * with `o200k_base` as a stand-in for its vendor's tokenizer (see docs/cost.md). An encoding's ranks
+ * are read on first use and kept (`o200k_base`: about 4.5 MB). Text is ordinary text: a special
+ * token's spelling in it (`<|endoftext|>`) is counted as the provider counts what a client sends.
  *
  * Counting is bounded, because request text is the client's: BPE costs grow with the square of a run
  * without whitespace (1 MB of `A` took minutes), so text is counted in pieces of at most
@@ -16,6 +18,7 @@ import {
   computeChatCompletionTokenCount
 } from "gpt-tokenizer/functionCalling"
 import * as ChatRequest from "@switchyard/core/ChatRequest"
+import * as Bpe from "./bpe.ts"
 
 /** The encodings this package loads. */
 export type Encoding = "o200k_base" | "cl100k_base" | "o200k_harmony"
@@ -93,35 +96,30 @@ export const bounded = (count: CountTokens, exactChars: number = EXACT_CHARS): C
   }
 }
 
-/**
- * Text is counted as ordinary text, as the provider tokenizes what a client sends: a special token's
- * spelling in it (`<|endoftext|>`, `<|im_start|>`) is a few ordinary tokens, never the special token,
- * and never an error (`gpt-tokenizer` throws on it unless told otherwise).
- */
-const ordinary = { disallowedSpecial: new Set<string>() }
-
-const loaders: Record<Encoding, () => Promise<CountTokens>> = {
-  o200k_base: () =>
-    import("gpt-tokenizer/encoding/o200k_base").then((m) => (text: string) => m.countTokens(text, ordinary)),
-  cl100k_base: () =>
-    import("gpt-tokenizer/encoding/cl100k_base").then((m) => (text: string) => m.countTokens(text, ordinary)),
-  o200k_harmony: () =>
-    import("gpt-tokenizer/encoding/o200k_harmony").then((m) => (text: string) => m.countTokens(text, ordinary))
+/** The ranks each encoding counts with: `o200k_harmony` adds special tokens to `o200k_base`'s, no others. */
+const rankFiles: Record<Encoding, Bpe.RankFile> = {
+  o200k_base: "o200k_base",
+  o200k_harmony: "o200k_base",
+  cl100k_base: "cl100k_base"
 }
 
-/** A loader per encoding that imports it once. */
+/**
+ * Each rank file's counter, made on first use and kept for the process, as a module import would be
+ * (the ranks never change; a gateway rebuilt on a config reload does not read them again).
+ */
+const counters = new Map<Bpe.RankFile, Promise<CountTokens>>()
+
+const counterOf = (file: Bpe.RankFile): Promise<CountTokens> => {
+  const existing = counters.get(file)
+  if (existing !== undefined) return existing
+  const made = Bpe.load(file).then((ranks) => Bpe.counter(file, ranks))
+  counters.set(file, made)
+  return made
+}
+
+/** The counter of an encoding, its rank file read on first use. */
 export const makeLoader = (): Effect.Effect<(encoding: Encoding) => Effect.Effect<CountTokens>> =>
-  Effect.sync(() => {
-    const loaded = new Map<Encoding, Promise<CountTokens>>()
-    return (encoding: Encoding) =>
-      Effect.promise(() => {
-        const existing = loaded.get(encoding)
-        if (existing !== undefined) return existing
-        const promise = loaders[encoding]()
-        loaded.set(encoding, promise)
-        return promise
-      })
-  })
+  Effect.succeed((encoding: Encoding) => Effect.promise(() => counterOf(rankFiles[encoding])))
 
 const known: Readonly<Record<string, string>> = modelToEncodingMap
 
