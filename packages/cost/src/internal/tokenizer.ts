@@ -114,6 +114,8 @@ const counterOf = (file: Bpe.RankFile): Promise<CountTokens> => {
   if (existing !== undefined) return existing
   const made = Bpe.load(file).then((ranks) => Bpe.counter(file, ranks))
   counters.set(file, made)
+  // A read that failed (a file the system would not open just then) is tried again by the next count.
+  made.catch(() => counters.delete(file))
   return made
 }
 
