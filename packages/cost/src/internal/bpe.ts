@@ -1,7 +1,7 @@
 /**
  * Byte-pair token counting over an encoding's ranks held compactly: every token's bytes back to back
  * in one array, and an open-addressing table from a byte string's hash to its rank. `o200k_base` is
- * about 4.5 MB this way; `gpt-tokenizer`'s own encoder keeps it as 200,000 strings and a `Map` (16 MB
+ * 4.1 MiB this way; `gpt-tokenizer`'s own encoder keeps it as 200,000 strings and a `Map` (16 MB
  * of heap, and about 50 MB more RSS once its 2.4 MB module is compiled and run).
  *
  * The ranks are OpenAI's `.tiktoken` files that `gpt-tokenizer` ships (`data/`: each line a token's

@@ -2,7 +2,7 @@
  * Token counting (`bpe.ts`, over `gpt-tokenizer`'s rank files; its chat and tool rules from
  * `gpt-tokenizer`). OpenAI models are counted with their own encoding; every other model is counted
  * with `o200k_base` as a stand-in for its vendor's tokenizer (see docs/cost.md). An encoding's ranks
- * are read on first use and kept (`o200k_base`: about 4.5 MB). Text is ordinary text: a special
+ * are read on first use and kept (`o200k_base`: 4.1 MiB). Text is ordinary text: a special
  * token's spelling in it (`<|endoftext|>`) is counted as the provider counts what a client sends.
  *
  * Counting is bounded, because request text is the client's: BPE costs grow with the square of a run
