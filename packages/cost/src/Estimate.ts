@@ -52,10 +52,9 @@ const estimated = (inputTokens: number, outputTokens: number): Usage.Usage =>
   Usage.make({ inputTokens, outputTokens, source: "estimated" })
 
 export const make = (options: Options = {}): Effect.Effect<EstimateShape> =>
-  Effect.gen(function*() {
+  Effect.sync(() => {
     const factor = options.approximationFactor ?? 1
     const defaultMax = options.defaultMaxOutputTokens ?? 4096
-    const load = yield* Tokenizer.makeLoader()
 
     const methodFor = (model: string): string => {
       const tokenizer = Tokenizer.tokenizerFor(model)
@@ -66,7 +65,7 @@ export const make = (options: Options = {}): Effect.Effect<EstimateShape> =>
     /** Counts with the model's tokenizer, scaled (and rounded up) when it is a stand-in. */
     const count = (model: string, measure: (countTokens: (text: string) => number) => number) => {
       const tokenizer = Tokenizer.tokenizerFor(model)
-      return Effect.map(load(tokenizer.encoding), (countTokens) => {
+      return Effect.map(Tokenizer.load(tokenizer.encoding), (countTokens) => {
         const n = measure(countTokens)
         return tokenizer.exact ? n : Math.ceil(n * factor)
       })

@@ -120,8 +120,7 @@ const counterOf = (file: Bpe.RankFile): Promise<CountTokens> => {
 }
 
 /** The counter of an encoding, its rank file read on first use. */
-export const makeLoader = (): Effect.Effect<(encoding: Encoding) => Effect.Effect<CountTokens>> =>
-  Effect.succeed((encoding: Encoding) => Effect.promise(() => counterOf(rankFiles[encoding])))
+export const load = (encoding: Encoding): Effect.Effect<CountTokens> => Effect.promise(() => counterOf(rankFiles[encoding]))
 
 const known: Readonly<Record<string, string>> = modelToEncodingMap
 
